@@ -1,0 +1,43 @@
+package httpsig
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/hangar-ci/hangar/shared/reqlog"
+)
+
+type bodyKey struct{}
+
+// Middleware verifies every request before next sees it. A rejected request
+// is answered with its 4xx and the reason, and logged; next never runs. An
+// accepted request reaches next with its verified body readable from r.Body
+// and from Body.
+func (v *Verifier) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := v.Verify(r)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				e = &Error{Status: http.StatusBadRequest, Reason: err.Error()}
+			}
+			reqlog.From(r.Context()).LogAttrs(r.Context(), slog.LevelWarn, "request rejected",
+				slog.String("reason", e.Reason), slog.Int("status", e.Status))
+			http.Error(w, e.Reason, e.Status)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, body))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Body returns the verified body of a request that passed Middleware.
+func Body(r *http.Request) ([]byte, bool) {
+	b, ok := r.Context().Value(bodyKey{}).([]byte)
+	return b, ok
+}

@@ -1,0 +1,67 @@
+// Package reqlog carries a request-scoped slog.Logger and the attributes
+// handlers learn while serving (repo slug, decision) so the access log line
+// written at the end of the request can include them.
+package reqlog
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+)
+
+type ctxKey struct{}
+
+type entry struct {
+	logger *slog.Logger
+	mu     sync.Mutex
+	attrs  []slog.Attr
+}
+
+// discard is used when a context carries no logger (tests of inner code).
+var discard = slog.New(slog.DiscardHandler)
+
+// New returns a context carrying logger for this request.
+func New(ctx context.Context, logger *slog.Logger) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &entry{logger: logger})
+}
+
+// From returns the request's logger, enriched with every annotation so far.
+func From(ctx context.Context) *slog.Logger {
+	e, ok := ctx.Value(ctxKey{}).(*entry)
+	if !ok {
+		return discard
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.attrs) == 0 {
+		return e.logger
+	}
+	args := make([]any, len(e.attrs))
+	for i, a := range e.attrs {
+		args[i] = a
+	}
+	return e.logger.With(args...)
+}
+
+// Annotate adds attributes to the request's logger and access log line,
+// for example reqlog.Annotate(ctx, slog.String("repo", slug)).
+func Annotate(ctx context.Context, attrs ...slog.Attr) {
+	e, ok := ctx.Value(ctxKey{}).(*entry)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	e.attrs = append(e.attrs, attrs...)
+	e.mu.Unlock()
+}
+
+// Attrs returns the annotations made so far.
+func Attrs(ctx context.Context) []slog.Attr {
+	e, ok := ctx.Value(ctxKey{}).(*entry)
+	if !ok {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]slog.Attr(nil), e.attrs...)
+}
