@@ -32,7 +32,10 @@ func run(ctx context.Context, args []string, lookup envconf.Lookup, stdout, stde
 		return fmt.Errorf("no command given")
 	}
 	cmd, rest := args[0], args[1:]
-	if tool, ok := tools[cmd]; ok {
+	// A service name alone runs the service; with arguments it may be a
+	// tool of the same name (`hangar convert FILE` renders a file).
+	_, isService := builderFor(cmd)
+	if tool, ok := tools[cmd]; ok && !(isService && len(rest) == 0) {
 		return tool(ctx, rest, lookup, stdout, stderr)
 	}
 	switch cmd {
@@ -42,7 +45,7 @@ func run(ctx context.Context, args []string, lookup envconf.Lookup, stdout, stde
 		usage(stdout)
 		return nil
 	}
-	if _, ok := builderFor(cmd); ok {
+	if isService {
 		return serve(ctx, lookup, stdout, true, cmd)
 	}
 	usage(stderr)
