@@ -83,3 +83,10 @@ func ValidSegment(seg string) error {
 type Invalidator interface {
 	Invalidate()
 }
+
+// Generational is a Tree that can say when its content may have changed:
+// the number increases on every reload or invalidation. Callers that parse
+// a file (a policy, a sink list) re-parse only when it moves.
+type Generational interface {
+	Generation() uint64
+}
