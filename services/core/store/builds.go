@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hangar-ci/hangar/services/core/model"
+)
+
+const buildColumns = `id, repo_id, trigger_by, number, parent, status, error, event, action, link, ts,
+title, message, commit_before, commit_after, ref, fork, source, target, author, author_name, author_email,
+author_avatar, sender, params, cron, deploy, deploy_id, debug, started, finished, created, updated, version`
+
+func scanBuild(row interface{ Scan(...any) error }) (*model.Build, error) {
+	b := new(model.Build)
+	var params string
+	err := row.Scan(&b.ID, &b.RepoID, &b.Trigger, &b.Number, &b.Parent, &b.Status, &b.Error, &b.Event, &b.Action,
+		&b.Link, &b.Timestamp, &b.Title, &b.Message, &b.Before, &b.After, &b.Ref, &b.Fork, &b.Source, &b.Target,
+		&b.Author, &b.AuthorName, &b.AuthorEmail, &b.AuthorAvatar, &b.Sender, &params, &b.Cron, &b.Deploy,
+		&b.DeployID, &b.Debug, &b.Started, &b.Finished, &b.Created, &b.Updated, &b.Version)
+	if err != nil {
+		return nil, err
+	}
+	return b, unmarshal(params, &b.Params)
+}
+
+// CreateBuild writes b and its stages in one transaction: the repository's
+// counter is incremented and becomes b.Number, then the build and every
+// stage are inserted with version 1. Ids and numbers are set on success;
+// on failure nothing is written, the counter included.
+func (s *Store) CreateBuild(ctx context.Context, b *model.Build, stages []*model.Stage) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var number int64
+	// The UPDATE takes the row lock (PostgreSQL) or the write lock
+	// (SQLite, BEGIN IMMEDIATE) that serialises concurrent builds.
+	err = tx.QueryRowContext(ctx, s.q(`UPDATE core_repos SET counter = counter + 1 WHERE id = ? RETURNING counter`), b.RepoID).Scan(&number)
+	if err != nil {
+		return notFound(err, "repository")
+	}
+	b.Number, b.Version = number, 1
+	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO core_builds (repo_id, trigger_by, number, parent, status, error,
+event, action, link, ts, title, message, commit_before, commit_after, ref, fork, source, target, author,
+author_name, author_email, author_avatar, sender, params, cron, deploy, deploy_id, debug, started, finished,
+created, updated, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id`),
+		b.RepoID, b.Trigger, b.Number, b.Parent, b.Status, b.Error, b.Event, b.Action, b.Link, b.Timestamp, b.Title,
+		b.Message, b.Before, b.After, b.Ref, b.Fork, b.Source, b.Target, b.Author, b.AuthorName, b.AuthorEmail,
+		b.AuthorAvatar, b.Sender, marshal(b.Params), b.Cron, b.Deploy, b.DeployID, b.Debug, b.Started, b.Finished,
+		b.Created, b.Updated, b.Version).Scan(&b.ID)
+	if err != nil {
+		return fmt.Errorf("inserting build: %w", err)
+	}
+	ins := s.q(`INSERT INTO core_stages (repo_id, build_id, number, name, kind, type, status, error, errignore,
+exit_code, machine, os, arch, variant, kernel, limit_stage, limit_repo, started, stopped, created, updated, version,
+on_success, on_failure, depends_on, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id`)
+	for _, st := range stages {
+		st.RepoID, st.BuildID, st.Version = b.RepoID, b.ID, 1
+		err := tx.QueryRowContext(ctx, ins, st.RepoID, st.BuildID, st.Number, st.Name, st.Kind, st.Type, st.Status,
+			st.Error, st.ErrIgnore, st.ExitCode, st.Machine, st.OS, st.Arch, st.Variant, st.Kernel, st.Limit,
+			st.LimitRepo, st.Started, st.Stopped, st.Created, st.Updated, st.Version, st.OnSuccess, st.OnFailure,
+			marshal(st.DependsOn), marshal(st.Labels)).Scan(&st.ID)
+		if err != nil {
+			return fmt.Errorf("inserting stage %s: %w", st.Name, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// FindBuild returns build number of the repository.
+func (s *Store) FindBuild(ctx context.Context, repoID, number int64) (*model.Build, error) {
+	b, err := scanBuild(s.db.QueryRowContext(ctx, s.q(`SELECT `+buildColumns+` FROM core_builds WHERE repo_id = ? AND number = ?`), repoID, number))
+	return b, notFound(err, fmt.Sprintf("build %d", number))
+}
+
+// ListBuilds returns a repository's builds, newest first.
+func (s *Store) ListBuilds(ctx context.Context, repoID int64, limit, offset int) ([]*model.Build, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+buildColumns+` FROM core_builds WHERE repo_id = ?
+ORDER BY number DESC LIMIT ? OFFSET ?`), repoID, limit, offset)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Build
+	for rows.Next() {
+		b, err := scanBuild(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// UpdateBuild writes b's state if its version is current, else ErrConflict.
+func (s *Store) UpdateBuild(ctx context.Context, b *model.Build) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE core_builds SET status = ?, error = ?, started = ?, finished = ?,
+updated = ?, version = version + 1 WHERE id = ? AND version = ?`), b.Status, b.Error, b.Started, b.Finished, b.Updated, b.ID, b.Version)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("build %d: %w", b.Number, ErrConflict)
+	}
+	b.Version++
+	return nil
+}
