@@ -21,7 +21,8 @@ import (
 
 // tools are the subcommands that are not services.
 var tools = map[string]func(context.Context, []string, envconf.Lookup, io.Writer, io.Writer) error{
-	"call": call,
+	"call":    call,
+	"convert": renderTool,
 }
 
 var mediaTypes = map[string]string{

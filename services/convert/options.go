@@ -1,0 +1,117 @@
+package convert
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/hangar-ci/hangar/shared/envconf"
+	"github.com/hangar-ci/hangar/shared/httpsig"
+)
+
+// Defaults of the limits, the first two as in Drone.
+const (
+	DefaultStepLimit   = 50_000
+	DefaultSizeLimit   = 1 << 20
+	DefaultTimeout     = 10 * time.Second
+	DefaultMaxModules  = 64
+	DefaultModuleBytes = 4 << 20
+	DefaultCacheSize   = 64 << 20
+	DefaultModuleCache = 32 << 20
+)
+
+// Options configure the convert service.
+type Options struct {
+	// Secret verifies Drone's signature (DRONE_CONVERT_PLUGIN_SECRET, else
+	// DRONE_SECRET).
+	Secret string
+	// Skew is how far a request's Date may be from the clock.
+	Skew time.Duration
+	// MaxBody bounds a request body (the script travels inside it).
+	MaxBody int64
+	// Limits bound every conversion.
+	Limits Limits
+	// CacheSize bounds the conversion results kept, in bytes; 0 disables
+	// the result cache.
+	CacheSize int64
+	// ModuleCacheSize bounds compiled scripts and files read from built
+	// repositories, in bytes; 0 disables that cache.
+	ModuleCacheSize int64
+	// RepoLoads says which repositories may load("//…") from themselves:
+	// "trusted" (repositories Drone marks trusted), "all", "none", or
+	// repository slug globs ("octo/*"); a repository matching any entry may.
+	RepoLoads []string
+	// RepoFiles reads the repository being built; nil refuses every
+	// load("//…"). FromEnv fills it from the SCM settings.
+	RepoFiles RepoFiles
+}
+
+// OptionsFromEnv reads Options through lookup, reporting every invalid
+// setting at once. RepoFiles is left for the caller.
+func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
+	r := envconf.New(lookup)
+	o := Options{
+		Secret:  r.String("", "DRONE_CONVERT_PLUGIN_SECRET", "DRONE_SECRET"),
+		Skew:    r.Duration(httpsig.DefaultSkew, "HANGAR_SIGNATURE_SKEW"),
+		MaxBody: r.Bytes(httpsig.DefaultMaxBody, "HANGAR_MAX_BODY_SIZE"),
+		Limits: Limits{
+			Steps:       uint64(r.Int(DefaultStepLimit, "DRONE_STARLARK_STEP_LIMIT")),
+			Size:        int(r.Bytes(DefaultSizeLimit, "DRONE_STARLARK_SIZE_LIMIT")),
+			Timeout:     r.Duration(DefaultTimeout, "HANGAR_CONVERT_TIMEOUT"),
+			Modules:     r.Int(DefaultMaxModules, "HANGAR_CONVERT_MAX_MODULES"),
+			ModuleBytes: int(r.Bytes(DefaultModuleBytes, "HANGAR_CONVERT_MAX_MODULE_BYTES")),
+		},
+		CacheSize:       r.Bytes(DefaultCacheSize, "HANGAR_CONVERT_CACHE_SIZE"),
+		ModuleCacheSize: r.Bytes(DefaultModuleCache, "HANGAR_CONVERT_MODULE_CACHE_SIZE"),
+		RepoLoads:       r.List([]string{"trusted"}, "HANGAR_CONVERT_REPO_LOADS"),
+	}
+	r.Check(o.Secret != "", "DRONE_SECRET", "must be set (or DRONE_CONVERT_PLUGIN_SECRET): the shared secret Drone signs with")
+	r.Check(o.Skew > 0, "HANGAR_SIGNATURE_SKEW", "must be positive")
+	r.Check(o.MaxBody > 0, "HANGAR_MAX_BODY_SIZE", "must be positive")
+	r.Check(int64(o.Limits.Steps) > 0 && o.Limits.Steps <= 1<<40, "DRONE_STARLARK_STEP_LIMIT", "must be between 1 and 2^40")
+	r.Check(o.Limits.Size > 0, "DRONE_STARLARK_SIZE_LIMIT", "must be positive")
+	r.Check(o.Limits.Timeout > 0, "HANGAR_CONVERT_TIMEOUT", "must be positive")
+	r.Check(o.Limits.Modules > 0, "HANGAR_CONVERT_MAX_MODULES", "must be positive")
+	r.Check(o.Limits.ModuleBytes > 0, "HANGAR_CONVERT_MAX_MODULE_BYTES", "must be positive")
+	r.Check(o.CacheSize >= 0, "HANGAR_CONVERT_CACHE_SIZE", "must not be negative")
+	r.Check(o.ModuleCacheSize >= 0, "HANGAR_CONVERT_MODULE_CACHE_SIZE", "must not be negative")
+	if err := checkRepoLoads(o.RepoLoads); err != nil {
+		r.Fail("HANGAR_CONVERT_REPO_LOADS", "%v", err)
+	}
+	return o, r.Err()
+}
+
+func checkRepoLoads(entries []string) error {
+	for _, e := range entries {
+		switch e {
+		case "trusted", "all", "none":
+			continue
+		}
+		if !doublestar.ValidatePattern(e) {
+			return fmt.Errorf("%q is not trusted, all, none or a valid slug glob", e)
+		}
+	}
+	return nil
+}
+
+// mayLoadFromRepo applies Options.RepoLoads to a repository.
+func mayLoadFromRepo(entries []string, slug string, trusted bool) bool {
+	for _, e := range entries {
+		switch e {
+		case "all":
+			return true
+		case "none":
+			continue
+		case "trusted":
+			if trusted {
+				return true
+			}
+		default:
+			if ok, _ := doublestar.Match(e, slug); ok {
+				return true
+			}
+		}
+	}
+	return false
+}

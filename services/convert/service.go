@@ -1,0 +1,158 @@
+// Package convert is Hangar's converter extension
+// (DRONE_CONVERT_PLUGIN_ENDPOINT): it runs Starlark and Jsonnet pipeline
+// scripts and answers with the YAML they produce, or 204 for files it does
+// not handle. Render is the same conversion without HTTP, for `hangar
+// convert` and `hangar lint`.
+package convert
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/drone/drone-go/drone"
+	"github.com/drone/drone-go/plugin/converter"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hangar-ci/hangar/shared/envconf"
+	"github.com/hangar-ci/hangar/shared/httperr"
+	"github.com/hangar-ci/hangar/shared/httpsig"
+	"github.com/hangar-ci/hangar/shared/reqlog"
+	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/tree"
+	"github.com/hangar-ci/hangar/shared/wire"
+)
+
+// Name is the service's name and path prefix.
+const Name = "convert"
+
+type service struct {
+	opts        Options
+	config      tree.Tree
+	results     resultCache
+	mods        *moduleCache
+	lookups     *prometheus.CounterVec
+	conversions *prometheus.CounterVec
+}
+
+// FromEnv builds the service from the environment.
+func FromEnv(lookup envconf.Lookup, env server.Env) (*server.Service, error) {
+	opts, err := OptionsFromEnv(lookup)
+	if err != nil {
+		return nil, err
+	}
+	if opts.RepoFiles, err = repoFilesFromEnv(lookup); err != nil {
+		return nil, err
+	}
+	return New(opts, env)
+}
+
+// New returns the convert service, loading library modules from env.Repo.
+func New(opts Options, env server.Env) (*server.Service, error) {
+	if env.Repo == nil {
+		return nil, errors.New("convert: no config repository")
+	}
+	if err := checkRepoLoads(opts.RepoLoads); err != nil {
+		return nil, err
+	}
+	v, err := httpsig.NewVerifier(opts.Secret, httpsig.WithSkew(opts.Skew), httpsig.WithMaxBody(opts.MaxBody))
+	if err != nil {
+		return nil, err
+	}
+	s := &service{
+		opts:    opts,
+		config:  env.Repo,
+		results: resultCache{newLRU[*cached](opts.CacheSize)},
+		mods:    newModuleCache(opts.ModuleCacheSize),
+		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hangar_convert_cache_total",
+			Help: "Conversion result cache lookups by result (hit, miss).",
+		}, []string{"result"}),
+		conversions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hangar_convert_conversions_total",
+			Help: "Conversions run (cache misses) by kind and outcome (ok, error).",
+		}, []string{"kind", "outcome"}),
+	}
+	cacheBytes := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "hangar_convert_cache_bytes",
+		Help: "Bytes held by the conversion result cache.",
+	}, func() float64 { return float64(s.results.lru.bytes()) })
+	for _, c := range []prometheus.Collector{s.lookups, s.conversions, cacheBytes} {
+		if err := env.Registry.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	mux := http.NewServeMux()
+	// Registered without a method so the verifier answers a GET with its
+	// reason instead of the mux's bare 405.
+	mux.Handle("/{$}", v.Middleware(http.HandlerFunc(s.convert)))
+	return &server.Service{Name: Name, Handler: mux}, nil
+}
+
+// convert answers one Drone converter request.
+func (s *service) convert(w http.ResponseWriter, r *http.Request) {
+	var req converter.Request
+	if err := wire.Decode(r, &req); err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	in, ok := s.input(&req)
+	if !ok {
+		reqlog.Annotate(r.Context(), slog.String("repo", repoSlug(req.Repo)), slog.String("convert", "none"))
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	reqlog.Annotate(r.Context(), slog.String("repo", repoSlug(req.Repo)), slog.String("file", in.Name), slog.String("kind", in.Kind))
+	key := cacheKey(in)
+	if y, ok := s.results.get(r.Context(), key, s.config); ok {
+		s.lookups.WithLabelValues("hit").Inc()
+		reqlog.Annotate(r.Context(), slog.String("cache", "hit"))
+		wire.WriteJSON(w, http.StatusOK, drone.Config{Data: y})
+		return
+	}
+	s.lookups.WithLabelValues("miss").Inc()
+	gen, hasGen := generation(s.config)
+	res, err := render(r.Context(), in, s.mods)
+	if err != nil {
+		s.conversions.WithLabelValues(in.Kind, "error").Inc()
+		httperr.Write(w, r, err)
+		return
+	}
+	s.conversions.WithLabelValues(in.Kind, "ok").Inc()
+	s.results.put(key, res, gen, hasGen)
+	reqlog.Annotate(r.Context(), slog.String("cache", "miss"), slog.Int("bytes", len(res.yaml)))
+	wire.WriteJSON(w, http.StatusOK, drone.Config{Data: res.yaml})
+}
+
+// input decides whether the request is a script to convert: a config the
+// config service marked as Starlark or Jsonnet, or a repository whose
+// config path names one.
+func (s *service) input(req *converter.Request) (Input, bool) {
+	in := Input{
+		Build:  req.Build,
+		Repo:   req.Repo,
+		Config: s.config,
+		Limits: s.opts.Limits,
+	}
+	if kind, name, script, ok := wire.ParseScriptMark(req.Config.Data); ok {
+		in.Kind, in.Name, in.Script, in.Central = kind, name, []byte(script), true
+	} else {
+		in.Kind = wire.ScriptKind(req.Repo.Config)
+		if in.Kind != KindStarlark && in.Kind != KindJsonnet {
+			return Input{}, false
+		}
+		in.Name = strings.TrimPrefix(req.Repo.Config, "/")
+		in.Script = []byte(req.Config.Data)
+	}
+	slug := repoSlug(req.Repo)
+	switch {
+	case !mayLoadFromRepo(s.opts.RepoLoads, slug, req.Repo.Trusted):
+		in.RepoFiles = denied{"load(\"//…\") from " + slug + " is not allowed: only " + strings.Join(s.opts.RepoLoads, ", ") + " repositories may load from themselves (HANGAR_CONVERT_REPO_LOADS)"}
+	case s.opts.RepoFiles == nil:
+		in.RepoFiles = denied{"load(\"//…\") needs an SCM client: set the GitHub or GitLab settings of the convert service"}
+	default:
+		in.RepoFiles = s.opts.RepoFiles
+	}
+	return in, true
+}
