@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/hangar-ci/hangar/services/config"
+	"github.com/hangar-ci/hangar/services/registry"
+	"github.com/hangar-ci/hangar/services/secret"
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/server"
 )
@@ -15,6 +17,8 @@ var builders = []struct {
 	build builder
 }{
 	{config.Name, config.FromEnv},
+	{secret.Name, secret.FromEnv},
+	{registry.Name, registry.FromEnv},
 }
 
 func builderFor(name string) (builder, bool) {
