@@ -7,9 +7,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/drone/drone-go/drone"
-	droneconfig "github.com/drone/drone-go/plugin/config"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hangar-ci/hangar/shared/envconf"
@@ -72,14 +72,29 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	return &server.Service{Name: Name, Handler: mux}, nil
 }
 
+// lookupRequest is the part of Drone's config request (drone-go's
+// config.Request) the lookup reads. Decoding only these fields keeps the
+// hot path cheap: Drone asks once per build and again for every stage.
+type lookupRequest struct {
+	Repo struct {
+		Namespace string `json:"namespace"`
+		Name      string `json:"name"`
+		Slug      string `json:"slug"`
+	} `json:"repo"`
+	Build struct {
+		Event  string `json:"event"`
+		Target string `json:"target"`
+	} `json:"build"`
+}
+
 // find answers one Drone config request.
 func (s *service) find(w http.ResponseWriter, r *http.Request) {
-	var req droneconfig.Request
+	var req lookupRequest
 	if err := wire.Decode(r, &req); err != nil {
 		httperr.Write(w, r, err)
 		return
 	}
-	ns, name := repoName(req.Repo)
+	ns, name := repoName(req.Repo.Namespace, req.Repo.Name, req.Repo.Slug)
 	branch := req.Build.Target
 	reqlog.Annotate(r.Context(), slog.String("repo", ns+"/"+name), slog.String("branch", branch), slog.String("event", req.Build.Event))
 	f, err := find(r.Context(), s.repo, s.opts.Extensions, ns, name, branch)
@@ -105,14 +120,12 @@ func (s *service) find(w http.ResponseWriter, r *http.Request) {
 
 // repoName returns the namespace and name, from the slug when a sender
 // leaves the separate fields empty.
-func repoName(r drone.Repo) (string, string) {
-	if r.Namespace != "" || r.Name != "" {
-		return r.Namespace, r.Name
+func repoName(namespace, name, slug string) (string, string) {
+	if namespace != "" || name != "" {
+		return namespace, name
 	}
-	for i := len(r.Slug) - 1; i >= 0; i-- {
-		if r.Slug[i] == '/' {
-			return r.Slug[:i], r.Slug[i+1:]
-		}
+	if i := strings.LastIndexByte(slug, '/'); i >= 0 {
+		return slug[:i], slug[i+1:]
 	}
-	return "", r.Slug
+	return "", slug
 }

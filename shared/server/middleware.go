@@ -81,7 +81,10 @@ func instrument(service string, next http.Handler, logger *slog.Logger, m *metri
 		start := time.Now()
 		id := requestID(r)
 		w.Header().Set(RequestIDHeader, id)
-		ctx := reqlog.New(r.Context(), base.With(slog.String("request_id", id)))
+		// The request id is an annotation, so a logger carrying it is only
+		// built when a handler actually logs.
+		ctx := reqlog.New(r.Context(), base)
+		reqlog.Annotate(ctx, slog.String("request_id", id))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -108,7 +111,7 @@ func instrument(service string, next http.Handler, logger *slog.Logger, m *metri
 			attrs := append(reqlog.Attrs(ctx),
 				slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", status), slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000))
-			base.LogAttrs(ctx, level, "request", append(attrs, slog.String("request_id", id))...)
+			base.LogAttrs(ctx, level, "request", attrs...)
 		}()
 		next.ServeHTTP(sw, r.WithContext(ctx))
 	})

@@ -57,7 +57,8 @@ func ValidPath(name string) error {
 	return nil
 }
 
-// ValidSegment reports whether seg is a safe single path element.
+// ValidSegment reports whether seg is a safe single path element: no
+// slash, and nothing ValidPath refuses.
 func ValidSegment(seg string) error {
 	switch {
 	case seg == "":
@@ -71,7 +72,7 @@ func ValidSegment(seg string) error {
 		switch {
 		case c < 0x20 || c == 0x7f:
 			return fmt.Errorf("%w: control character", ErrInvalidPath)
-		case c == '\\' || c == '%' || c == ':':
+		case c == '/' || c == '\\' || c == '%' || c == ':':
 			return fmt.Errorf("%w: character %q", ErrInvalidPath, c)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/httpsig"
@@ -57,10 +58,15 @@ func DecodeBytes(body []byte, v any, strict bool) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return httperr.New(httperr.Invalid, "empty body: a JSON object is required")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if strict {
-		dec.DisallowUnknownFields()
+	if !strict {
+		// One pass over the bytes; Unmarshal refuses trailing data itself.
+		if err := json.Unmarshal(body, v); err != nil {
+			return httperr.Wrap(httperr.Invalid, err, "invalid JSON body: %s", describe(err))
+		}
+		return nil
 	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return httperr.Wrap(httperr.Invalid, err, "invalid JSON body: %s", describe(err))
 	}
@@ -75,6 +81,9 @@ func describe(err error) string {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
+		if strings.Contains(syn.Error(), "after top-level value") {
+			return fmt.Sprintf("data after the JSON value (at byte %d)", syn.Offset)
+		}
 		return fmt.Sprintf("%v (at byte %d)", syn, syn.Offset)
 	case errors.As(err, &typ):
 		return fmt.Sprintf("field %q must be %s, not %s", typ.Field, typ.Type, typ.Value)
