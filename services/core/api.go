@@ -1,0 +1,240 @@
+package core
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/services/core/store"
+	"github.com/hangar-ci/hangar/shared/httperr"
+	"github.com/hangar-ci/hangar/shared/wire"
+)
+
+// maxAPIBody bounds an API request body.
+const maxAPIBody = 1 << 20
+
+// authorize lets through requests bearing the API token; with no token
+// configured the API is closed.
+func (s *service) authorize(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.APIToken == "" {
+			httperr.Write(w, r, httperr.New(httperr.Forbidden, "the API is disabled: set HANGAR_API_TOKEN"))
+			return
+		}
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.APIToken)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hangar"`)
+			httperr.Write(w, r, httperr.New(httperr.Unauthorized, "missing or wrong API token (Authorization: Bearer …)"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// storeError maps a store error to an HTTP error.
+func storeError(err error, what string) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return httperr.Wrap(httperr.NotFound, err, "%s not found", what)
+	case errors.Is(err, store.ErrConflict):
+		return httperr.Wrap(httperr.Conflict, err, "%s changed concurrently or already exists: retry", what)
+	}
+	return httperr.Wrap(httperr.Unavailable, err, "database unavailable")
+}
+
+// findRepo resolves /api/repos/{owner}/{name}, on the SCM named by ?scm=
+// or else on GitHub then GitLab.
+func (s *service) findRepo(r *http.Request) (*model.Repo, error) {
+	slug := r.PathValue("owner") + "/" + r.PathValue("name")
+	kinds := []string{"github", "gitlab"}
+	if k := r.URL.Query().Get("scm"); k != "" {
+		kinds = []string{k}
+	}
+	var err error
+	for _, k := range kinds {
+		var repo *model.Repo
+		if repo, err = s.store.FindRepoSlug(r.Context(), k, slug); err == nil {
+			return repo, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			break
+		}
+	}
+	return nil, storeError(err, "repository "+slug)
+}
+
+// repoSettings is what activation and updates accept; unset fields keep
+// their value (defaults on activation).
+type repoSettings struct {
+	Namespace   string  `json:"namespace"`
+	Name        string  `json:"name"`
+	SCM         string  `json:"scm"`
+	Config      *string `json:"config_path"`
+	Branch      *string `json:"default_branch"`
+	Link        *string `json:"link"`
+	HTTPURL     *string `json:"git_http_url"`
+	SSHURL      *string `json:"git_ssh_url"`
+	Visibility  *string `json:"visibility"`
+	Private     *bool   `json:"private"`
+	Active      *bool   `json:"active"`
+	Trusted     *bool   `json:"trusted"`
+	Protected   *bool   `json:"protected"`
+	IgnoreForks *bool   `json:"ignore_forks"`
+	IgnorePulls *bool   `json:"ignore_pull_requests"`
+	CancelPulls *bool   `json:"auto_cancel_pull_requests"`
+	CancelPush  *bool   `json:"auto_cancel_pushes"`
+	Timeout     *int64  `json:"timeout"`
+	Throttle    *int64  `json:"throttle"`
+	// Secret checks the repository's webhooks and signs protected
+	// pipelines; generated on activation when empty.
+	Secret *string `json:"secret"`
+}
+
+func (in *repoSettings) apply(r *model.Repo) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	setb := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&r.Config, in.Config)
+	set(&r.Branch, in.Branch)
+	set(&r.Link, in.Link)
+	set(&r.HTTPURL, in.HTTPURL)
+	set(&r.SSHURL, in.SSHURL)
+	set(&r.Visibility, in.Visibility)
+	set(&r.Secret, in.Secret)
+	setb(&r.Private, in.Private)
+	setb(&r.Active, in.Active)
+	setb(&r.Trusted, in.Trusted)
+	setb(&r.Protected, in.Protected)
+	setb(&r.IgnoreForks, in.IgnoreForks)
+	setb(&r.IgnorePulls, in.IgnorePulls)
+	setb(&r.CancelPulls, in.CancelPulls)
+	setb(&r.CancelPush, in.CancelPush)
+	if in.Timeout != nil {
+		r.Timeout = *in.Timeout
+	}
+	if in.Throttle != nil {
+		r.Throttle = *in.Throttle
+	}
+}
+
+func (s *service) listRepos(w http.ResponseWriter, r *http.Request) {
+	repos, err := s.store.ListRepos(r.Context())
+	if err != nil {
+		httperr.Write(w, r, storeError(err, "repositories"))
+		return
+	}
+	out := make([]*wire.Repository, 0, len(repos))
+	for _, repo := range repos {
+		out = append(out, toWireRepo(repo))
+	}
+	wire.WriteJSON(w, http.StatusOK, out)
+}
+
+func (s *service) showRepo(w http.ResponseWriter, r *http.Request) {
+	repo, err := s.findRepo(r)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, toWireRepo(repo))
+}
+
+// activated is the answer to an activation: the repository and, once, the
+// webhook secret to configure on GitHub or GitLab.
+type activated struct {
+	*wire.Repository
+	Secret string `json:"secret"`
+}
+
+func (s *service) activateRepo(w http.ResponseWriter, r *http.Request) {
+	var in repoSettings
+	if err := decodeAPI(w, r, &in); err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	var problems []string
+	if in.Namespace == "" || in.Name == "" || strings.Contains(in.Name, "/") {
+		problems = append(problems, "namespace and name are required (name without /)")
+	}
+	if in.SCM != "github" && in.SCM != "gitlab" {
+		problems = append(problems, "scm must be github or gitlab")
+	}
+	if len(problems) > 0 {
+		httperr.Write(w, r, httperr.New(httperr.Invalid, "%s", strings.Join(problems, "; ")))
+		return
+	}
+	now := s.trigger.now().Unix()
+	repo := &model.Repo{
+		Namespace: in.Namespace, Name: in.Name, Slug: in.Namespace + "/" + in.Name, SCM: in.SCM,
+		Config: ".drone.yml", Branch: "main", Visibility: "private", Private: true, Active: true,
+		Timeout: 60, Created: now, Updated: now,
+	}
+	in.apply(repo)
+	if repo.Secret == "" {
+		repo.Secret = randomSecret()
+	}
+	if err := s.store.CreateRepo(r.Context(), repo); err != nil {
+		httperr.Write(w, r, storeError(err, "repository "+repo.Slug))
+		return
+	}
+	wire.WriteJSON(w, http.StatusCreated, activated{toWireRepo(repo), repo.Secret})
+}
+
+func (s *service) updateRepo(w http.ResponseWriter, r *http.Request) {
+	repo, err := s.findRepo(r)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	var in repoSettings
+	if err := decodeAPI(w, r, &in); err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	if in.Namespace != "" || in.Name != "" || in.SCM != "" {
+		httperr.Write(w, r, httperr.New(httperr.Invalid, "namespace, name and scm cannot change: activate the other repository"))
+		return
+	}
+	in.apply(repo)
+	repo.Updated = s.trigger.now().Unix()
+	if err := s.store.UpdateRepo(r.Context(), repo); err != nil {
+		httperr.Write(w, r, storeError(err, "repository "+repo.Slug))
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, toWireRepo(repo))
+}
+
+// decodeAPI strictly decodes a bounded JSON body.
+func decodeAPI(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	return wire.DecodeBytes(body, v, true)
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxAPIBody))
+	if err != nil {
+		return nil, httperr.Wrap(httperr.TooLarge, err, "body unreadable or over %d bytes", maxAPIBody)
+	}
+	return b, nil
+}
+
+func randomSecret() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

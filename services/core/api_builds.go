@@ -1,0 +1,246 @@
+package core
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/shared/httperr"
+	"github.com/hangar-ci/hangar/shared/reqlog"
+	"github.com/hangar-ci/hangar/shared/wire"
+)
+
+func (s *service) listBuilds(w http.ResponseWriter, r *http.Request) {
+	repo, err := s.findRepo(r)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	page, perPage := atoiOr(q.Get("page"), 1), atoiOr(q.Get("per_page"), 25)
+	if page < 1 || perPage < 1 || perPage > 100 {
+		httperr.Write(w, r, httperr.New(httperr.Invalid, "page must be ≥ 1 and per_page between 1 and 100"))
+		return
+	}
+	builds, err := s.store.ListBuilds(r.Context(), repo.ID, perPage, (page-1)*perPage)
+	if err != nil {
+		httperr.Write(w, r, storeError(err, "builds"))
+		return
+	}
+	out := make([]*wire.Build, 0, len(builds))
+	for _, b := range builds {
+		out = append(out, toWireBuild(b, nil))
+	}
+	wire.WriteJSON(w, http.StatusOK, out)
+}
+
+// loadBuild resolves /builds/{number} with its stages.
+func (s *service) loadBuild(r *http.Request) (*model.Repo, *model.Build, []*model.Stage, error) {
+	repo, err := s.findRepo(r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	n, err := strconv.ParseInt(r.PathValue("number"), 10, 64)
+	if err != nil || n < 1 {
+		return nil, nil, nil, httperr.New(httperr.Invalid, "build number %q is not a positive integer", r.PathValue("number"))
+	}
+	b, err := s.store.FindBuild(r.Context(), repo.ID, n)
+	if err != nil {
+		return nil, nil, nil, storeError(err, "build")
+	}
+	stages, err := s.store.ListStages(r.Context(), b.ID)
+	if err != nil {
+		return nil, nil, nil, storeError(err, "stages")
+	}
+	return repo, b, stages, nil
+}
+
+func (s *service) showBuild(w http.ResponseWriter, r *http.Request) {
+	_, b, stages, err := s.loadBuild(r)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
+}
+
+// createBuild triggers a custom build (Drone's POST /api/repos/{o}/{n}/builds):
+// ?branch= (default: the repository's), ?commit=, and every other query
+// parameter becomes a build parameter.
+func (s *service) createBuild(w http.ResponseWriter, r *http.Request) {
+	repo, err := s.findRepo(r)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	if !repo.Active {
+		httperr.Write(w, r, httperr.New(httperr.Conflict, "repository %s is not active", repo.Slug))
+		return
+	}
+	q := r.URL.Query()
+	branch := q.Get("branch")
+	if branch == "" {
+		branch = repo.Branch
+	}
+	h := &model.Hook{
+		Trigger: "@api", Event: model.EventCustom, After: q.Get("commit"),
+		Ref: "refs/heads/" + strings.TrimPrefix(branch, "refs/heads/"), Source: branch, Target: branch,
+		Sender: "api",
+	}
+	for k, v := range q {
+		switch k {
+		case "branch", "commit", "access_token", "scm":
+			continue
+		}
+		if h.Params == nil {
+			h.Params = map[string]string{}
+		}
+		h.Params[k] = v[0]
+	}
+	reqlog.Annotate(r.Context(), slog.String("repo", repo.Slug))
+	build, stages, err := s.trigger.trigger(r.Context(), repo, h)
+	switch {
+	case err != nil:
+		httperr.Write(w, r, httperr.Wrap(httperr.Internal, err, "%v", err))
+	case build == nil:
+		httperr.Write(w, r, httperr.New(httperr.Unprocessable, "no build: skipped by the validator or no pipeline matches a custom build of %s", branch))
+	default:
+		wire.WriteJSON(w, http.StatusCreated, toWireBuild(build, stages))
+	}
+}
+
+// cancelBuild kills a build (§4.4): unfinished stages become killed when
+// started and skipped otherwise.
+func (s *service) cancelBuild(w http.ResponseWriter, r *http.Request) {
+	repo, b, stages, err := s.loadBuild(r)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	if model.Done(b.Status) {
+		httperr.Write(w, r, httperr.New(httperr.Conflict, "build %d already finished (%s)", b.Number, b.Status))
+		return
+	}
+	now := s.trigger.now().Unix()
+	b.Status, b.Finished, b.Updated = model.StatusKilled, now, now
+	if b.Started == 0 {
+		b.Started = now
+	}
+	if err := s.store.UpdateBuild(r.Context(), b); err != nil {
+		httperr.Write(w, r, storeError(err, "build"))
+		return
+	}
+	for _, st := range stages {
+		if model.Done(st.Status) {
+			continue
+		}
+		st.Status = model.StatusSkipped
+		if st.Started != 0 {
+			st.Status = model.StatusKilled
+		} else {
+			st.Started = now
+		}
+		st.Stopped, st.Updated = now, now
+		if err := s.store.UpdateStage(r.Context(), st); err != nil {
+			httperr.Write(w, r, storeError(err, "stage"))
+			return
+		}
+	}
+	s.trigger.statuses.send(r.Context(), repo, b)
+	s.notify(r.Context(), repo, b, stages)
+	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
+}
+
+// notify sends build:updated with the stages attached.
+func (s *service) notify(ctx context.Context, repo *model.Repo, b *model.Build, stages []*model.Stage) {
+	wr := toWireRepo(repo)
+	wr.Build = toWireBuild(b, nil)
+	if err := s.trigger.webhook.Send(ctx, &wire.WebhookPayload{
+		Event: wire.EventBuild, Action: wire.ActionUpdated, Repo: wr, Build: toWireBuild(b, stages),
+	}); err != nil {
+		reqlog.From(ctx).Warn("webhook build:updated failed", slog.String("error", err.Error()))
+	}
+}
+
+// blockedStage resolves /…/{approve,decline}/{stage}: the stage must be
+// blocked.
+func (s *service) blockedStage(r *http.Request) (*model.Repo, *model.Build, []*model.Stage, *model.Stage, error) {
+	repo, b, stages, err := s.loadBuild(r)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	n, err := strconv.Atoi(r.PathValue("stage"))
+	if err != nil {
+		return nil, nil, nil, nil, httperr.New(httperr.Invalid, "stage number %q is not an integer", r.PathValue("stage"))
+	}
+	for _, st := range stages {
+		if st.Number == n {
+			if st.Status != model.StatusBlocked {
+				return nil, nil, nil, nil, httperr.New(httperr.Conflict, "stage %d is %s, not blocked", n, st.Status)
+			}
+			return repo, b, stages, st, nil
+		}
+	}
+	return nil, nil, nil, nil, httperr.New(httperr.NotFound, "build %d has no stage %d", b.Number, n)
+}
+
+// approveStage lets a blocked stage run: pending and scheduled at once,
+// regardless of its dependencies, as Drone does.
+func (s *service) approveStage(w http.ResponseWriter, r *http.Request) {
+	_, b, stages, st, err := s.blockedStage(r)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	st.Status, st.Updated = model.StatusPending, s.trigger.now().Unix()
+	if err := s.store.UpdateStage(r.Context(), st); err != nil {
+		httperr.Write(w, r, storeError(err, "stage"))
+		return
+	}
+	if err := s.trigger.sched.Schedule(r.Context(), st); err != nil {
+		httperr.Write(w, r, httperr.Wrap(httperr.Unavailable, err, "stage approved but not scheduled: %v", err))
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
+}
+
+// declineStage refuses a blocked stage: the stage and the build become
+// declined (no webhook, no status, as Drone).
+func (s *service) declineStage(w http.ResponseWriter, r *http.Request) {
+	_, b, stages, st, err := s.blockedStage(r)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	now := s.trigger.now().Unix()
+	st.Status, st.Started, st.Stopped, st.Updated = model.StatusDeclined, now, now, now
+	if err := s.store.UpdateStage(r.Context(), st); err != nil {
+		httperr.Write(w, r, storeError(err, "stage"))
+		return
+	}
+	b.Status, b.Updated = model.StatusDeclined, now
+	if b.Started == 0 {
+		b.Started = now
+	}
+	b.Finished = now
+	if err := s.store.UpdateBuild(r.Context(), b); err != nil {
+		httperr.Write(w, r, storeError(err, "build"))
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
+}
+
+func atoiOr(s string, def int) int {
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+

@@ -1,0 +1,217 @@
+// Package coretest stands in for what cannot run in tests of the core
+// server: the GitHub and GitLab APIs. Each fake answers the documented
+// endpoints the core server calls — file contents, a commit, commit
+// statuses — from in-memory data, and records every status it is sent.
+package coretest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Status is one commit status as the fake received it.
+type Status struct {
+	Slug, SHA                          string
+	State, Context, Description, URL string
+}
+
+// Commit is what the fake answers for a commit.
+type Commit struct {
+	Message, AuthorLogin, AuthorName, AuthorEmail, Avatar string
+}
+
+// SCM is a fake GitHub or GitLab API.
+type SCM struct {
+	*httptest.Server
+	// APIURL is the base URL to configure (HANGAR_GITHUB_URL / HANGAR_GITLAB_URL).
+	APIURL string
+
+	mu       sync.Mutex
+	files    map[string][]byte // slug@ref:path
+	commits  map[string]Commit // slug@sha
+	statuses []Status
+}
+
+func newSCM() *SCM {
+	return &SCM{files: map[string][]byte{}, commits: map[string]Commit{}}
+}
+
+// SetFile serves content at slug@ref:path.
+func (s *SCM) SetFile(slug, ref, path string, content []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[slug+"@"+ref+":"+path] = content
+}
+
+// SetCommit serves a commit of slug.
+func (s *SCM) SetCommit(slug, sha string, c Commit) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.commits[slug+"@"+sha] = c
+}
+
+// Statuses returns every status received so far, in order.
+func (s *SCM) Statuses() []Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Status(nil), s.statuses...)
+}
+
+func (s *SCM) file(slug, ref, path string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.files[slug+"@"+ref+":"+path]
+	return b, ok
+}
+
+func (s *SCM) commit(slug, sha string) (Commit, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.commits[slug+"@"+sha]
+	return c, ok
+}
+
+func (s *SCM) record(st Status) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.statuses = append(s.statuses, st)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// NewGitHub serves GitHub's REST API under /api/v3/ (GitHub Enterprise
+// layout, which go-github addresses with WithEnterpriseURLs).
+func NewGitHub(t testing.TB) *SCM {
+	s := newSCM()
+	notFound := func(w http.ResponseWriter) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/contents/{path...}", func(w http.ResponseWriter, r *http.Request) {
+		slug := r.PathValue("owner") + "/" + r.PathValue("repo")
+		b, ok := s.file(slug, r.URL.Query().Get("ref"), r.PathValue("path"))
+		if !ok {
+			notFound(w)
+			return
+		}
+		p := r.PathValue("path")
+		writeJSON(w, http.StatusOK, map[string]any{
+			"type": "file", "encoding": "base64", "size": len(b), "name": p[strings.LastIndexByte(p, '/')+1:], "path": p,
+			"content": base64.StdEncoding.EncodeToString(b), "sha": "0000000000000000000000000000000000000000",
+		})
+	})
+	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/commits/{sha}", func(w http.ResponseWriter, r *http.Request) {
+		c, ok := s.commit(r.PathValue("owner")+"/"+r.PathValue("repo"), r.PathValue("sha"))
+		if !ok {
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"message": "No commit found for SHA: " + r.PathValue("sha")})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{
+			"sha":    r.PathValue("sha"),
+			"commit": map[string]any{"message": c.Message, "author": map[string]string{"name": c.AuthorName, "email": c.AuthorEmail}},
+			"author": map[string]string{"login": c.AuthorLogin, "avatar_url": c.Avatar},
+		})
+	})
+	mux.HandleFunc("POST /api/v3/repos/{owner}/{repo}/statuses/{sha}", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			State       string `json:"state"`
+			TargetURL   string `json:"target_url"`
+			Description string `json:"description"`
+			Context     string `json:"context"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Problems parsing JSON"})
+			return
+		}
+		switch in.State {
+		case "pending", "success", "failure", "error":
+		default:
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"message": "Validation Failed"})
+			return
+		}
+		s.record(Status{Slug: r.PathValue("owner") + "/" + r.PathValue("repo"), SHA: r.PathValue("sha"),
+			State: in.State, Context: in.Context, Description: in.Description, URL: in.TargetURL})
+		writeJSON(w, http.StatusCreated, map[string]any{"state": in.State, "context": in.Context, "target_url": in.TargetURL, "description": in.Description})
+	})
+	s.Server = httptest.NewServer(mux)
+	s.APIURL = s.URL + "/api/v3/"
+	t.Cleanup(s.Close)
+	return s
+}
+
+// NewGitLab serves GitLab's REST API under /api/v4, with project ids as
+// URL-encoded paths (group%2Fproject) as client-go sends them.
+func NewGitLab(t testing.TB) *SCM {
+	s := newSCM()
+	notFound := func(w http.ResponseWriter, what string) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 " + what + " Not Found"})
+	}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Routed on the escaped path: ids and file paths carry %2F.
+		parts := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/api/v4/projects/"), "/")
+		if len(parts) < 3 {
+			notFound(w, "Project")
+			return
+		}
+		slug, err := url.PathUnescape(parts[0])
+		if err != nil {
+			notFound(w, "Project")
+			return
+		}
+		switch {
+		case r.Method == http.MethodGet && len(parts) == 5 && parts[1] == "repository" && parts[2] == "files" && parts[4] == "raw":
+			p, _ := url.PathUnescape(parts[3])
+			b, ok := s.file(slug, r.URL.Query().Get("ref"), p)
+			if !ok {
+				notFound(w, "File")
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Write(b)
+		case r.Method == http.MethodGet && len(parts) == 4 && parts[1] == "repository" && parts[2] == "commits":
+			c, ok := s.commit(slug, parts[3])
+			if !ok {
+				notFound(w, "Commit")
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"id": parts[3], "message": c.Message, "title": strings.SplitN(c.Message, "\n", 2)[0],
+				"author_name": c.AuthorName, "author_email": c.AuthorEmail})
+		case r.Method == http.MethodPost && len(parts) == 3 && parts[1] == "statuses":
+			body, _ := io.ReadAll(r.Body)
+			var in struct {
+				State       string `json:"state"`
+				Name        string `json:"name"`
+				TargetURL   string `json:"target_url"`
+				Description string `json:"description"`
+			}
+			if err := json.Unmarshal(body, &in); err != nil {
+				q, _ := url.ParseQuery(string(body))
+				in.State, in.Name, in.TargetURL, in.Description = q.Get("state"), q.Get("name"), q.Get("target_url"), q.Get("description")
+			}
+			switch in.State {
+			case "pending", "running", "success", "failed", "canceled":
+			default:
+				writeJSON(w, http.StatusBadRequest, map[string]string{"message": "state does not have a valid value"})
+				return
+			}
+			s.record(Status{Slug: slug, SHA: parts[2], State: in.State, Context: in.Name, Description: in.Description, URL: in.TargetURL})
+			writeJSON(w, http.StatusCreated, map[string]any{"status": in.State, "name": in.Name, "target_url": in.TargetURL})
+		default:
+			notFound(w, "Endpoint")
+		}
+	}))
+	s.APIURL = s.URL + "/api/v4"
+	t.Cleanup(s.Close)
+	return s
+}

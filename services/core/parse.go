@@ -1,0 +1,61 @@
+package core
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/shared/scmhook"
+)
+
+// parsed is what a provider's webhook asks for: the repository it names
+// and, when it should build, the hook. A nil hook with a reason means the
+// event is understood and deliberately ignored (branch deletion, a closed
+// pull request, an event Hangar does not build).
+type parsed struct {
+	slug   string
+	hook   *model.Hook
+	reason string
+}
+
+// errUnsupported marks a well-formed event of a kind Hangar ignores.
+var errUnsupported = errors.New("unsupported event")
+
+// parseHook decodes a provider's payload. A malformed payload is an error;
+// a payload Hangar ignores has a reason and no hook.
+func parseHook(p scmhook.Provider, event string, body []byte) (parsed, error) {
+	switch p {
+	case scmhook.GitHub:
+		return parseGitHub(event, body)
+	case scmhook.GitLab:
+		return parseGitLab(event, body)
+	}
+	return parsed{}, scmhook.ErrUnknownProvider
+}
+
+// Skip markers of §4.2 step 1.
+var skipMarkers = []string{"[ci skip]", "[skip ci]", "***no_ci***"}
+
+// skipByMessage reports whether the hook carries a skip marker. Tags,
+// crons and custom builds are never skipped this way.
+func skipByMessage(h *model.Hook) bool {
+	switch h.Event {
+	case model.EventTag, model.EventCron, model.EventCustom:
+		return false
+	}
+	msg, title := strings.ToLower(h.Message), strings.ToLower(h.Title)
+	for _, m := range skipMarkers {
+		if strings.Contains(msg, m) || strings.Contains(title, m) {
+			return true
+		}
+	}
+	return false
+}
+
+func trimRef(ref string) string {
+	ref = strings.TrimPrefix(ref, "refs/heads/")
+	return strings.TrimPrefix(ref, "refs/tags/")
+}
+
+// zeroSHA is the "no commit" sha in push payloads.
+func zeroSHA(s string) bool { return strings.Trim(s, "0") == "" }

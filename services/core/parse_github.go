@@ -1,0 +1,116 @@
+package core
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/go-github/v84/github"
+
+	"github.com/hangar-ci/hangar/services/core/model"
+)
+
+// parseGitHub maps a GitHub webhook to a hook as go-scm and the Drone
+// server do (§4.1).
+func parseGitHub(event string, body []byte) (parsed, error) {
+	v, err := github.ParseWebHook(event, body)
+	if err != nil {
+		if strings.Contains(err.Error(), "unknown X-Github-Event") {
+			return parsed{reason: "GitHub event " + event + " is not built"}, nil
+		}
+		return parsed{}, fmt.Errorf("GitHub %s payload: %w", event, err)
+	}
+	switch e := v.(type) {
+	case *github.PushEvent:
+		return githubPush(e)
+	case *github.PullRequestEvent:
+		return githubPull(e)
+	case *github.CreateEvent:
+		return parsed{slug: e.GetRepo().GetFullName(), reason: "create events are not built (the push event is)"}, nil
+	case *github.DeleteEvent:
+		return parsed{slug: e.GetRepo().GetFullName(), reason: "deletion of " + e.GetRefType() + " " + e.GetRef() + " is not built"}, nil
+	case *github.PingEvent:
+		return parsed{reason: "ping"}, nil
+	}
+	return parsed{reason: "GitHub event " + event + " is not built"}, nil
+}
+
+func githubPush(e *github.PushEvent) (parsed, error) {
+	slug := e.GetRepo().GetFullName()
+	if slug == "" {
+		return parsed{}, fmt.Errorf("GitHub push payload: repository.full_name missing")
+	}
+	ref := e.GetRef()
+	if e.GetDeleted() || zeroSHA(e.GetAfter()) {
+		return parsed{slug: slug, reason: "deletion of " + ref + " is not built"}, nil
+	}
+	if ref == "" {
+		return parsed{}, fmt.Errorf("GitHub push payload: ref missing")
+	}
+	h := &model.Hook{
+		Trigger: "@hook",
+		Event:   model.EventPush,
+		Link:    e.GetCompare(),
+		Before:  e.GetBefore(),
+		After:   e.GetAfter(),
+		Ref:     ref,
+		Source:  trimRef(ref),
+		Target:  trimRef(ref),
+		Sender:  e.GetSender().GetLogin(),
+	}
+	if c := e.GetHeadCommit(); c != nil {
+		h.Message = c.GetMessage()
+		h.Author = c.GetAuthor().GetLogin() // the payload's "username"
+		h.AuthorName = c.GetAuthor().GetName()
+		h.AuthorEmail = c.GetAuthor().GetEmail()
+		if c.GetURL() != "" {
+			h.Link = c.GetURL()
+		}
+	}
+	h.AuthorAvatar = e.GetSender().GetAvatarURL()
+	if strings.HasPrefix(ref, "refs/tags/") {
+		// A tag push: Drone's TagHook, action "create", no message (the
+		// commit is fetched), target the trimmed base ref.
+		h.Event, h.Action, h.Message = model.EventTag, "create", ""
+		h.Source = trimRef(e.GetBaseRef())
+		h.Target = h.Source
+	}
+	return parsed{slug: slug, hook: h}, nil
+}
+
+// githubActions are the pull request actions that build, with Drone's
+// (go-scm's) names.
+var githubActions = map[string]string{
+	"opened":      "opened",
+	"reopened":    "reopened",
+	"synchronize": "synchronized",
+}
+
+func githubPull(e *github.PullRequestEvent) (parsed, error) {
+	slug := e.GetRepo().GetFullName()
+	pr := e.GetPullRequest()
+	if slug == "" || pr == nil {
+		return parsed{}, fmt.Errorf("GitHub pull_request payload: repository or pull_request missing")
+	}
+	action, ok := githubActions[e.GetAction()]
+	if !ok {
+		return parsed{slug: slug, reason: "pull request " + e.GetAction() + " is not built"}, nil
+	}
+	h := &model.Hook{
+		Trigger:      "@hook",
+		Event:        model.EventPullRequest,
+		Action:       action,
+		Link:         pr.GetHTMLURL(),
+		Title:        pr.GetTitle(),
+		Message:      pr.GetTitle(),
+		Before:       pr.GetBase().GetSHA(),
+		After:        pr.GetHead().GetSHA(),
+		Ref:          fmt.Sprintf("refs/pull/%d/head", pr.GetNumber()),
+		Fork:         pr.GetHead().GetRepo().GetFullName(),
+		Source:       pr.GetHead().GetRef(),
+		Target:       pr.GetBase().GetRef(),
+		Author:       pr.GetUser().GetLogin(),
+		AuthorAvatar: pr.GetUser().GetAvatarURL(),
+		Sender:       e.GetSender().GetLogin(),
+	}
+	return parsed{slug: slug, hook: h}, nil
+}

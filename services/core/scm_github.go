@@ -1,0 +1,64 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/google/go-github/v84/github"
+
+	"github.com/hangar-ci/hangar/shared/scm"
+)
+
+// githubSCM reads files through shared/scm and sets statuses and reads
+// commits through the same go-github client.
+type githubSCM struct {
+	*scm.GitHub
+	c *github.Client
+}
+
+func newGitHubSCM(baseURL, token string, hc *http.Client) (SCM, error) {
+	g, err := scm.NewGitHub(baseURL, token, hc)
+	if err != nil {
+		return nil, err
+	}
+	return &githubSCM{GitHub: g, c: g.Client()}, nil
+}
+
+func (g *githubSCM) Commit(ctx context.Context, slug, sha string) (Commit, error) {
+	owner, name, _ := strings.Cut(slug, "/")
+	c, _, err := g.c.Repositories.GetCommit(ctx, owner, name, sha, nil)
+	if err != nil {
+		return Commit{}, fmt.Errorf("github: commit %s@%s: %w", slug, sha, err)
+	}
+	return Commit{
+		Message:     c.GetCommit().GetMessage(),
+		AuthorLogin: c.GetAuthor().GetLogin(),
+		AuthorName:  c.GetCommit().GetAuthor().GetName(),
+		AuthorEmail: c.GetCommit().GetAuthor().GetEmail(),
+		Avatar:      c.GetAuthor().GetAvatarURL(),
+	}, nil
+}
+
+// githubStates maps neutral states as go-scm does: GitHub knows only
+// pending, success, failure and error.
+var githubStates = map[string]string{
+	"pending": "pending", "running": "pending", "success": "success",
+	"failure": "failure", "error": "error", "canceled": "error",
+}
+
+func (g *githubSCM) SetStatus(ctx context.Context, slug, sha string, s Status) error {
+	owner, name, _ := strings.Cut(slug, "/")
+	state, ok := githubStates[s.State]
+	if !ok {
+		state = "failure"
+	}
+	_, _, err := g.c.Repositories.CreateStatus(ctx, owner, name, sha, github.RepoStatus{
+		State: &state, Context: &s.Label, Description: &s.Desc, TargetURL: &s.Target,
+	})
+	if err != nil {
+		return fmt.Errorf("github: status %s@%s: %w", slug, sha, err)
+	}
+	return nil
+}

@@ -1,0 +1,223 @@
+// Package core is Hangar's core server: it receives GitHub and GitLab
+// webhooks, runs Drone's trigger (drone-protocol.md §4) through the config,
+// convert and validate extensions over their signed HTTP protocol, stores
+// builds and stages, sets commit statuses, schedules stages and sends
+// outbound webhooks; a token-protected REST API lists, shows, triggers,
+// approves, declines and cancels builds and activates repositories.
+package core
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/drone/drone-go/drone"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hangar-ci/hangar/services/core/store"
+	"github.com/hangar-ci/hangar/shared/envconf"
+	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/sqldb"
+	"github.com/hangar-ci/hangar/shared/wire"
+)
+
+// Name is the service's name and path prefix.
+const Name = "core"
+
+type service struct {
+	opts    Options
+	store   Store
+	trigger *triggerer
+	logger  *slog.Logger
+	hooks   *prometheus.CounterVec
+}
+
+// FromEnv builds the core server from the environment.
+func FromEnv(lookup envconf.Lookup, env server.Env) (*server.Service, error) {
+	opts, err := OptionsFromEnv(lookup, env.Self)
+	if err != nil {
+		return nil, err
+	}
+	return New(opts, env)
+}
+
+// New opens the database (applying migrations) and returns the core
+// server. The database is closed when the service's Run ends.
+func New(opts Options, env server.Env) (*server.Service, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if isSQLite(opts.DatabaseDriver) {
+		if err := mkdirFor(opts.DatabaseDatasource); err != nil {
+			return nil, err
+		}
+	}
+	db, err := sqldb.Open(ctx, opts.DatabaseDriver, opts.DatabaseDatasource)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.New(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	svc, err := NewWithStore(opts, env, st)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	svc.Run = func(ctx context.Context) error {
+		<-ctx.Done()
+		return db.Close()
+	}
+	return svc, nil
+}
+
+// NewWithStore returns the core server over an open store (tests and
+// benchmarks share one).
+func NewWithStore(opts Options, env server.Env, st Store) (*server.Service, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	scms, err := newSCMs(opts)
+	if err != nil {
+		return nil, err
+	}
+	hc := newHTTPClient()
+	link := opts.ServerProto + "://" + opts.ServerHost
+	s := &service{
+		opts:   opts,
+		store:  st,
+		logger: env.Logger,
+		hooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hangar_core_hooks_total",
+			Help: "SCM webhooks by outcome (build, error_build, skipped, ignored, unknown_repo, rejected, failed).",
+		}, []string{"outcome"}),
+		trigger: &triggerer{
+			store:    st,
+			config:   configChain(opts, hc, scms),
+			convert:  convertChain(opts, hc),
+			validate: validateChain(opts, hc),
+			scms:     scms,
+			sched:    newSignalScheduler(),
+			webhook:  webhookFor(opts, hc, link),
+			statuses: &statusSender{scms: scms, name: opts.StatusName, link: link, disabled: opts.StatusDisabled},
+			now:      time.Now,
+		},
+	}
+	if env.Registry != nil {
+		if err := env.Registry.Register(s.hooks); err != nil {
+			return nil, err
+		}
+	}
+	return &server.Service{Name: Name, Handler: s.routes(), Ready: st.Ping}, nil
+}
+
+func (s *service) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /hook", s.hook)
+	api := http.NewServeMux()
+	api.HandleFunc("GET /api/repos", s.listRepos)
+	api.HandleFunc("POST /api/repos", s.activateRepo)
+	api.HandleFunc("GET /api/repos/{owner}/{name}", s.showRepo)
+	api.HandleFunc("PATCH /api/repos/{owner}/{name}", s.updateRepo)
+	api.HandleFunc("GET /api/repos/{owner}/{name}/builds", s.listBuilds)
+	api.HandleFunc("POST /api/repos/{owner}/{name}/builds", s.createBuild)
+	api.HandleFunc("GET /api/repos/{owner}/{name}/builds/{number}", s.showBuild)
+	api.HandleFunc("DELETE /api/repos/{owner}/{name}/builds/{number}", s.cancelBuild)
+	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/approve/{stage}", s.approveStage)
+	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/decline/{stage}", s.declineStage)
+	mux.Handle("/api/", s.authorize(api))
+	return mux
+}
+
+// configChain is Drone's config chain: the extension (cached per commit)
+// first, then the repository's own file.
+func configChain(o Options, hc *http.Client, scms func(string) SCM) ConfigService {
+	file := &repoFile{scms: scms}
+	if o.ConfigEndpoint == "" {
+		return combineConfig{file}
+	}
+	remote := &remoteConfig{c: newExtClient(o.ConfigEndpoint, o.ConfigSecret, wire.ConfigV1, hc), policy: policy(o.ConfigTimeout, o.Retries)}
+	return combineConfig{&memoConfig{next: remote, cache: newLRU[*drone.Config](o.CacheSize)}, file}
+}
+
+func convertChain(o Options, hc *http.Client) ConvertService {
+	if o.ConvertEndpoint == "" {
+		return noConvert{}
+	}
+	remote := &remoteConvert{c: newExtClient(o.ConvertEndpoint, o.ConvertSecret, wire.ConvertV1, hc), policy: policy(o.ConvertTimeout, o.Retries), suffix: o.ConvertExtension}
+	return &memoConvert{next: remote, cache: newLRU[*drone.Config](o.CacheSize)}
+}
+
+func validateChain(o Options, hc *http.Client) ValidateService {
+	if o.ValidateEndpoint == "" {
+		return noValidate{}
+	}
+	return &remoteValidate{c: newExtClient(o.ValidateEndpoint, o.ValidateSecret, wire.ValidateV1, hc), policy: policy(o.ValidateTimeout, o.Retries)}
+}
+
+func webhookFor(o Options, hc *http.Client, link string) WebhookSender {
+	if len(o.WebhookEndpoints) == 0 {
+		return noWebhook{}
+	}
+	// Drone's sender follows redirects; only the extension clients refuse them.
+	whc := &http.Client{Transport: hc.Transport}
+	return &webhookSender{
+		endpoints: o.WebhookEndpoints, secret: o.WebhookSecret, events: o.WebhookEvents, hc: whc, timeout: time.Minute,
+		system: &wire.System{Proto: o.ServerProto, Host: o.ServerHost, Link: link},
+	}
+}
+
+func policy(timeout time.Duration, retries int) callPolicy {
+	return callPolicy{timeout: timeout, retries: retries, backoff: 100 * time.Millisecond}
+}
+
+// newSCMs returns the SCM for a repository kind; kinds without API access
+// get one that fails every call.
+func newSCMs(o Options) (func(string) SCM, error) {
+	hc := &http.Client{Timeout: o.SCMTimeout}
+	m := map[string]SCM{}
+	if o.GitHubURL != "" || o.GitHubToken != "" {
+		g, err := newGitHubSCM(o.GitHubURL, o.GitHubToken, hc)
+		if err != nil {
+			return nil, err
+		}
+		m["github"] = g
+	}
+	if o.GitLabURL != "" {
+		g, err := newGitLabSCM(o.GitLabURL, o.GitLabToken, hc)
+		if err != nil {
+			return nil, err
+		}
+		m["gitlab"] = g
+	}
+	return func(kind string) SCM {
+		if s, ok := m[kind]; ok {
+			return s
+		}
+		return noSCM{kind}
+	}, nil
+}
+
+// mkdirFor creates the directory of a SQLite file DSN.
+func mkdirFor(dsn string) error {
+	p := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	if p == "" || strings.Contains(p, ":memory:") {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+		return fmt.Errorf("database directory: %w", err)
+	}
+	return nil
+}
