@@ -2,8 +2,10 @@ package main
 
 import (
 	"github.com/hangar-ci/hangar/services/config"
+	"github.com/hangar-ci/hangar/services/convert"
 	"github.com/hangar-ci/hangar/services/registry"
 	"github.com/hangar-ci/hangar/services/secret"
+	"github.com/hangar-ci/hangar/services/webhook"
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/server"
 )
@@ -17,6 +19,8 @@ var builders = []struct {
 	build builder
 }{
 	{config.Name, config.FromEnv},
+	{convert.Name, convert.FromEnv},
+	{webhook.Name, webhook.FromEnv},
 	{secret.Name, secret.FromEnv},
 	{registry.Name, registry.FromEnv},
 }
