@@ -243,4 +243,3 @@ func atoiOr(s string, def int) int {
 	}
 	return n
 }
-

@@ -18,7 +18,7 @@ import (
 
 // Status is one commit status as the fake received it.
 type Status struct {
-	Slug, SHA                          string
+	Slug, SHA                        string
 	State, Context, Description, URL string
 }
 
