@@ -205,4 +205,3 @@ func (im *importer) abandon() {
 	defer im.mu.Unlock()
 	im.gone = true
 }
-

@@ -57,7 +57,6 @@ func (c *moduleCache) compile(name string, src []byte, isPredeclared func(string
 	return p, nil
 }
 
-
 // repoFile reads a file of a built repository, from the cache when the
 // ref is a commit.
 func (c *moduleCache) repoFile(ctx context.Context, rf RepoFiles, slug, ref, p string) ([]byte, error) {

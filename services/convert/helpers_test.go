@@ -1,0 +1,178 @@
+package convert
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/drone/drone-go/drone"
+	"github.com/drone/drone-go/plugin/converter"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hangar-ci/hangar/shared/httpsig"
+	"github.com/hangar-ci/hangar/shared/scm"
+	"github.com/hangar-ci/hangar/shared/scm/scmtest"
+	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/tree"
+)
+
+const testSecret = "convert-test-secret-0123456789abcdef"
+
+// commit is the sha the fake SCM serves the built repository at.
+const commit = "0123456789abcdef0123456789abcdef01234567"
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// dirTree writes files into a temporary directory and returns it as a
+// real tree.Dir.
+func dirTree(t testing.TB, files map[string]string) (*tree.Dir, string) {
+	t.Helper()
+	root := t.TempDir()
+	for name, content := range files {
+		writeFile(t, filepath.Join(root, name), content)
+	}
+	d, err := tree.NewDir(root, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, root
+}
+
+func writeFile(t testing.TB, p, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sampleConfig is the project's own config-repo/, whose library the
+// sample and golden scripts load.
+func sampleConfig(t testing.TB) *tree.Dir {
+	t.Helper()
+	d, err := tree.NewDir("../../config-repo", quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// builtRepo serves testdata/repo as octo/platform at commit through a
+// fake GitHub contents API, and returns the real GitHub client over it.
+func builtRepo(t testing.TB) (*scmtest.Server, RepoFiles) {
+	t.Helper()
+	srv := scmtest.NewGitHub(t)
+	err := filepath.WalkDir("testdata/repo", func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel("testdata/repo", p)
+		srv.Set("octo/platform", commit, filepath.ToSlash(rel), b)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh, err := scm.NewGitHub(srv.URL+"/api/v3/", "test-token", srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, gh
+}
+
+func testOptions() Options {
+	return Options{
+		Secret:          testSecret,
+		Skew:            httpsig.DefaultSkew,
+		MaxBody:         httpsig.DefaultMaxBody,
+		CacheSize:       DefaultCacheSize,
+		ModuleCacheSize: DefaultModuleCache,
+		RepoLoads:       []string{"trusted"},
+	}
+}
+
+// started is a convert service on a loopback port.
+type started struct {
+	url string
+	reg *prometheus.Registry
+}
+
+func start(t testing.TB, opts Options, config tree.Tree) started {
+	t.Helper()
+	env := server.NewEnv(quiet)
+	env.Repo = config
+	svc, err := New(opts, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(server.Handler(env, true, svc))
+	t.Cleanup(ts.Close)
+	return started{ts.URL, env.Registry}
+}
+
+// client is drone-go v1.7.1's own converter client, as the Drone server
+// uses it.
+func (s started) client() converter.Plugin {
+	return converter.Client(s.url, testSecret, false)
+}
+
+func (s started) convert(ctx context.Context, req *converter.Request) (*drone.Config, error) {
+	return s.client().Convert(ctx, req)
+}
+
+// cacheCount reads the hit or miss counter.
+func (s started) cacheCount(t testing.TB, result string) float64 {
+	t.Helper()
+	mfs, err := s.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "hangar_convert_cache_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" && l.GetValue() == result {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+
+// request builds a converter request as Drone sends it during triggering.
+func request(configPath, data string, event string) *converter.Request {
+	b := drone.Build{
+		Event: event, Trigger: "@hook", Status: drone.StatusPending,
+		Ref: "refs/heads/main", Target: "main", Source: "main", After: commit,
+		Fork: "octo/platform", Message: "update", Author: "octocat", Sender: "octocat",
+	}
+	switch event {
+	case "pull_request":
+		b.Ref, b.Source, b.Action = "refs/pull/42/head", "feature/login", "opened"
+		b.Fork = "octo/platform"
+	case "tag":
+		b.Ref, b.Target, b.Source, b.Action = "refs/tags/v1.4.0", "", "", "create"
+	}
+	return &converter.Request{
+		Build:  b,
+		Repo:   drone.Repo{ID: 7, UID: "42", Namespace: "octo", Name: "platform", Slug: "octo/platform", Branch: "main", Config: configPath, Trusted: true, Active: true, Private: true, Visibility: "private", HTTPURL: "https://github.com/octo/platform.git", SSHURL: "git@github.com:octo/platform.git", Link: "https://github.com/octo/platform"},
+		Config: drone.Config{Data: data},
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
