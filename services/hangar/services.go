@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/hangar-ci/hangar/services/config"
 	"github.com/hangar-ci/hangar/services/convert"
+	"github.com/hangar-ci/hangar/services/core"
 	"github.com/hangar-ci/hangar/services/registry"
 	"github.com/hangar-ci/hangar/services/secret"
 	"github.com/hangar-ci/hangar/services/webhook"
@@ -23,6 +24,7 @@ var builders = []struct {
 	{webhook.Name, webhook.FromEnv},
 	{secret.Name, secret.FromEnv},
 	{registry.Name, registry.FromEnv},
+	{core.Name, core.FromEnv},
 }
 
 func builderFor(name string) (builder, bool) {
