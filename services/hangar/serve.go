@@ -16,18 +16,23 @@ import (
 // serve runs the named services on DRONE_BIND until ctx ends. With alone,
 // the single service also answers at /.
 func serve(ctx context.Context, lookup envconf.Lookup, stdout io.Writer, alone bool, names ...string) error {
+	ln, err := server.Listen(envconf.New(lookup).String(":3000", "DRONE_BIND"))
+	if err != nil {
+		return err
+	}
+	return serveOn(ctx, ln, lookup, stdout, alone, names...)
+}
+
+// serveOn runs the named services on ln until ctx ends; end-to-end tests
+// call it with a port-0 listener to run `hangar all` in-process.
+func serveOn(ctx context.Context, ln net.Listener, lookup envconf.Lookup, stdout io.Writer, alone bool, names ...string) error {
+	defer ln.Close()
 	r := envconf.New(lookup)
-	bind := r.String(":3000", "DRONE_BIND")
 	debug := r.Bool(false, "DRONE_DEBUG")
 	if err := r.Err(); err != nil {
 		return err
 	}
 	logger := server.NewLogger(stdout, debug)
-	ln, err := server.Listen(bind)
-	if err != nil {
-		return err
-	}
-	defer ln.Close()
 
 	env := server.NewEnv(logger)
 	repo, err := tree.FromEnv(lookup, logger)
