@@ -1,0 +1,164 @@
+package convert
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drone/drone-go/drone"
+)
+
+// hostileConfig is a config repository with module chains and cycles.
+func hostileConfig(t testing.TB) map[string]string {
+	files := map[string]string{
+		"_hangar/lib/cycle/a.star": "load(\"b.star\", \"b\")\na = 1\n",
+		"_hangar/lib/cycle/b.star": "load(\"a.star\", \"a\")\nb = 2\n",
+		"_hangar/lib/ok.star":      "def pipeline(name):\n    return {\"kind\": \"pipeline\", \"name\": name}\n",
+		"_hangar/lib/big.star":     "X = \"" + strings.Repeat("x", 300<<10) + "\"\n",
+	}
+	// A chain of 200 modules, each loading the next: deep recursion
+	// through load.
+	for i := range 200 {
+		files[fmt.Sprintf("_hangar/lib/chain/m%d.star", i)] = fmt.Sprintf("load(\"m%d.star\", \"v\")\n", i+1)
+	}
+	files["_hangar/lib/chain/m200.star"] = "v = 1\n"
+	// Twenty modules of 300 KiB each: a module bomb by size.
+	bomb := ""
+	for i := range 20 {
+		files[fmt.Sprintf("_hangar/lib/bomb/b%d.star", i)] = "load(\"@hangar//big.star\", \"X\")\nY = \"" + strings.Repeat("y", 300<<10) + "\"\n"
+		bomb += fmt.Sprintf("load(\"@hangar//bomb/b%d.star\", b%d = \"Y\")\n", i, i)
+	}
+	files["_hangar/lib/bomb/all.star"] = bomb
+	return files
+}
+
+const validScript = `
+load("@hangar//ok.star", "pipeline")
+def main(ctx):
+    return pipeline("still-" + ctx.build.event)
+`
+
+func TestHostileScripts(t *testing.T) {
+	t.Parallel()
+	config, _ := dirTree(t, hostileConfig(t))
+	opts := testOptions()
+	opts.Limits = Limits{Timeout: 20 * time.Second}
+	s := start(t, opts, config)
+
+	tests := []struct {
+		name   string
+		script string
+		want   string
+	}{
+		{"infinite loop", "def main(ctx):\n    while True:\n        pass\n", "ran more than 50000 execution steps (DRONE_STARLARK_STEP_LIMIT), stopped at .drone.star:"},
+		{"loop over a huge range", "def main(ctx):\n    for i in range(1000000000):\n        pass\n", "range of 1000000000 elements is longer than the step limit"},
+		{"10^8-element list", "def main(ctx):\n    return {\"x\": list(range(100000000))}\n", "range of 100000000 elements is longer than the step limit"},
+		{"10^8-element comprehension", "def main(ctx):\n    return {\"x\": [i for i in range(100000000)]}\n", "longer than the step limit"},
+		{"100 MB string", "def main(ctx):\n    return {\"kind\": \"pipeline\", \"x\": \"a\" * 100000000}\n", "the pipeline is larger than 1048576 bytes (DRONE_STARLARK_SIZE_LIMIT)"},
+		{"doubling string", "def main(ctx):\n    s = \"ab\"\n    for i in range(27):\n        s = s + s\n    return {\"x\": s}\n", "larger than 1048576 bytes"},
+		{"many documents", "def main(ctx):\n    return [{\"name\": \"p%d\" % i, \"pad\": \"x\" * 1000} for i in range(2000)]\n", "larger than 1048576 bytes"},
+		{"deep data", "def main(ctx):\n    x = {}\n    for i in range(1000):\n        x = {\"a\": x}\n    return x\n", "nested deeper than 100 levels"},
+		{"self-containing list", "def main(ctx):\n    x = [1]\n    x.append(x)\n    return {\"x\": x}\n", "nested deeper than 100 levels"},
+		{"recursion", "def f(n):\n    return f(n + 1)\ndef main(ctx):\n    return f(0)\n", "called recursively"},
+		{"deep recursion through load", "load(\"@hangar//chain/m0.star\", \"v\")\ndef main(ctx):\n    return {}\n", "more than 64 modules loaded (HANGAR_CONVERT_MAX_MODULES)"},
+		{"module bomb", "load(\"@hangar//bomb/all.star\", \"b0\")\ndef main(ctx):\n    return {}\n", "exceed 4194304 bytes in total (HANGAR_CONVERT_MAX_MODULE_BYTES)"},
+		{"load cycle", "load(\"@hangar//cycle/a.star\", \"a\")\ndef main(ctx):\n    return {}\n", "load cycle: .drone.star → @hangar//cycle/a.star → @hangar//cycle/b.star → @hangar//cycle/a.star"},
+		{"self load", "load(\"//.drone.star\", \"main\")\n", "load cycle: .drone.star → //.drone.star"},
+		{"load from the built repository without SCM", "load(\"//ci/lib.star\", \"x\")\n", "load(\"//…\") needs an SCM client"},
+		{"path traversal", "load(\"../../etc/passwd\", \"x\")\ndef main(ctx):\n    return {}\n", "\"../../etc/passwd\": the path leaves its repository"},
+		{"library traversal", "load(\"@hangar//../../secrets.yaml\", \"x\")\ndef main(ctx):\n    return {}\n", "the path leaves its repository"},
+		{"non-module file", "load(\"@hangar//../policy.yaml\", \"x\")\ndef main(ctx):\n    return {}\n", "leaves its repository"},
+		{"unknown repository", "load(\"@evil//x.star\", \"x\")\ndef main(ctx):\n    return {}\n", "unknown repository"},
+		{"missing module", "load(\"@hangar//nope.star\", \"x\")\ndef main(ctx):\n    return {}\n", "@hangar//nope.star: no such file in the config repository (_hangar/lib/nope.star)"},
+		{"missing name", "load(\"@hangar//ok.star\", \"nope\")\ndef main(ctx):\n    return {}\n", "name nope not found in module @hangar//ok.star"},
+		{"syntax error", "def main(ctx)\n    return {}\n", "syntax error: .drone.star:2:1: got newline, want ':'"},
+		{"main returns an int", "def main(ctx):\n    return 42\n", "main returned a int; want a dict (one pipeline) or a list of dicts"},
+		{"list of non-dicts", "def main(ctx):\n    return [{}, \"x\"]\n", "item 1 is a string"},
+		{"no main", "def build(ctx):\n    return {}\n", "no main function"},
+		{"main not callable", "main = 3\n", "main is a int, not a function"},
+		{"runtime error", "def main(ctx):\n    return {}[\"missing\"]\n", ".drone.star:2:14: in main"},
+		{"fail()", "def main(ctx):\n    fail(\"refusing to build\")\n", "refusing to build"},
+		{"non-string key", "def main(ctx):\n    return {1: 2}\n", "dict key 1 is a int"},
+		{"function in output", "def main(ctx):\n    return {\"f\": main}\n", "at f: a function cannot be written as YAML"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			req := request(".drone.star", tt.script, "push")
+			req.Build.After = fmt.Sprintf("%040x", len(tt.name)) // distinct builds
+			_, err := s.convert(context.Background(), req)
+			var de *drone.Error
+			if !errors.As(err, &de) {
+				t.Fatalf("got error %v, want a drone.Error", err)
+			}
+			if de.Code != 422 {
+				t.Errorf("got status %d, want 422", de.Code)
+			}
+			if !strings.Contains(de.Message, tt.want) {
+				t.Errorf("got message %q, want it to contain %q", de.Message, tt.want)
+			}
+			// The service still answers a valid request.
+			cfg, err := s.convert(context.Background(), request(".drone.star", validScript, "push"))
+			if err != nil {
+				t.Fatalf("valid request after %s: got error %v, want none", tt.name, err)
+			}
+			if want := "name: still-push\n"; !strings.Contains(cfg.Data, want) {
+				t.Errorf("valid request: got %q, want it to contain %q", cfg.Data, want)
+			}
+		})
+	}
+}
+
+// TestTimeoutKeepsServiceResponsive runs an endless script with no
+// practical step limit: a valid request is answered while it runs, and the
+// wall-clock limit ends it with its own message.
+func TestTimeoutKeepsServiceResponsive(t *testing.T) {
+	t.Parallel()
+	config, _ := dirTree(t, hostileConfig(t))
+	opts := testOptions()
+	opts.Limits = Limits{Steps: 1 << 40, Timeout: 2 * time.Second}
+	s := start(t, opts, config)
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.convert(context.Background(), request(".drone.star", "def main(ctx):\n    while True:\n        pass\n", "push"))
+		done <- err
+	}()
+	cfg, err := s.convert(context.Background(), request(".drone.star", validScript, "pull_request"))
+	if err != nil {
+		t.Fatalf("valid request during an endless one: got error %v, want none", err)
+	}
+	if !strings.Contains(cfg.Data, "still-pull_request") {
+		t.Errorf("got %q, want the valid pipeline", cfg.Data)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the endless script ended before the valid request's answer was checked: %v", err)
+	default:
+	}
+	err = <-done
+	var de *drone.Error
+	if !errors.As(err, &de) || de.Code != 422 || !strings.Contains(de.Message, "ran longer than 2s (HANGAR_CONVERT_TIMEOUT)") {
+		t.Errorf("got %v, want a 422 naming the 2s limit", err)
+	}
+}
+
+// TestJsonnetTimeout checks the wall-clock limit on a Jsonnet evaluation,
+// which cannot be interrupted from inside.
+func TestJsonnetTimeout(t *testing.T) {
+	t.Parallel()
+	config, _ := dirTree(t, map[string]string{"x": "x"})
+	in := Input{
+		Name:   ".drone.jsonnet",
+		Script: []byte("std.foldl(function(a, b) a + b, std.range(1, 300000000), 0)"),
+		Config: config,
+		Limits: Limits{Timeout: 200 * time.Millisecond},
+	}
+	_, err := Render(context.Background(), in)
+	if err == nil || !strings.Contains(err.Error(), "ran longer than 200ms") {
+		t.Errorf("got %v, want the time limit error", err)
+	}
+}
