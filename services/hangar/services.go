@@ -6,6 +6,7 @@ import (
 	"github.com/hangar-ci/hangar/services/core"
 	"github.com/hangar-ci/hangar/services/registry"
 	"github.com/hangar-ci/hangar/services/secret"
+	"github.com/hangar-ci/hangar/services/validate"
 	"github.com/hangar-ci/hangar/services/webhook"
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/server"
@@ -21,6 +22,7 @@ var builders = []struct {
 }{
 	{config.Name, config.FromEnv},
 	{convert.Name, convert.FromEnv},
+	{validate.Name, validate.FromEnv},
 	{webhook.Name, webhook.FromEnv},
 	{secret.Name, secret.FromEnv},
 	{registry.Name, registry.FromEnv},

@@ -1,0 +1,48 @@
+package validate
+
+import (
+	"time"
+
+	"github.com/hangar-ci/hangar/shared/envconf"
+	"github.com/hangar-ci/hangar/shared/httpsig"
+	"github.com/hangar-ci/hangar/shared/tree"
+)
+
+// DefaultPolicyPath is where the policy lives in the config repository.
+const DefaultPolicyPath = "_hangar/policy.yaml"
+
+// Options configure the validate service.
+type Options struct {
+	// Secret verifies Drone's signature (DRONE_VALIDATE_PLUGIN_SECRET,
+	// else DRONE_SECRET).
+	Secret string
+	// Skew is how far a request's Date may be from the clock.
+	Skew time.Duration
+	// MaxBody bounds a request body (the final YAML travels inside it).
+	MaxBody int64
+	// PolicyPath is the policy file inside the config repository.
+	PolicyPath string
+	// Lint applies Drone's resource-level lint rules, which the Drone
+	// server itself leaves to the runners, with repo.trusted.
+	Lint bool
+}
+
+// OptionsFromEnv reads Options through lookup, reporting every invalid
+// setting at once.
+func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
+	r := envconf.New(lookup)
+	o := Options{
+		Secret:     r.String("", "DRONE_VALIDATE_PLUGIN_SECRET", "DRONE_SECRET"),
+		Skew:       r.Duration(httpsig.DefaultSkew, "HANGAR_SIGNATURE_SKEW"),
+		MaxBody:    r.Bytes(httpsig.DefaultMaxBody, "HANGAR_MAX_BODY_SIZE"),
+		PolicyPath: r.String(DefaultPolicyPath, "HANGAR_VALIDATE_POLICY"),
+		Lint:       r.Bool(true, "HANGAR_VALIDATE_LINT"),
+	}
+	r.Check(o.Secret != "", "DRONE_SECRET", "must be set (or DRONE_VALIDATE_PLUGIN_SECRET): the shared secret Drone signs with")
+	r.Check(o.Skew > 0, "HANGAR_SIGNATURE_SKEW", "must be positive")
+	r.Check(o.MaxBody > 0, "HANGAR_MAX_BODY_SIZE", "must be positive")
+	if err := tree.ValidPath(o.PolicyPath); err != nil {
+		r.Fail("HANGAR_VALIDATE_POLICY", "%v", err)
+	}
+	return o, r.Err()
+}

@@ -1,0 +1,129 @@
+// Package validate is Hangar's validator extension
+// (DRONE_VALIDATE_PLUGIN_ENDPOINT): before a build runs, it checks the
+// final YAML with Drone's lint rules and the platform team's policy from
+// the config repository, and answers valid (204), skip (498), block for
+// approval (499) or deny (400 naming every rule, pipeline and step).
+package validate
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/drone/drone-go/drone"
+	"github.com/drone/drone-go/plugin/validator"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hangar-ci/hangar/shared/envconf"
+	"github.com/hangar-ci/hangar/shared/httperr"
+	"github.com/hangar-ci/hangar/shared/httpsig"
+	"github.com/hangar-ci/hangar/shared/reqlog"
+	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/wire"
+)
+
+// Name is the service's name and path prefix.
+const Name = "validate"
+
+// Drone's validator statuses (drone-go plugin/validator).
+const (
+	statusSkip  = 498
+	statusBlock = 499
+)
+
+type service struct {
+	opts      Options
+	policies  *policySource
+	logger    *slog.Logger
+	decisions *prometheus.CounterVec
+}
+
+// FromEnv builds the service from the environment.
+func FromEnv(lookup envconf.Lookup, env server.Env) (*server.Service, error) {
+	opts, err := OptionsFromEnv(lookup)
+	if err != nil {
+		return nil, err
+	}
+	return New(opts, env)
+}
+
+// New returns the validate service; its policy is read from env.Repo.
+func New(opts Options, env server.Env) (*server.Service, error) {
+	if env.Repo == nil {
+		return nil, errors.New("validate: no config repository")
+	}
+	v, err := httpsig.NewVerifier(opts.Secret, httpsig.WithSkew(opts.Skew), httpsig.WithMaxBody(opts.MaxBody))
+	if err != nil {
+		return nil, err
+	}
+	if opts.PolicyPath == "" {
+		opts.PolicyPath = DefaultPolicyPath
+	}
+	s := &service{
+		opts:     opts,
+		policies: &policySource{repo: env.Repo, path: opts.PolicyPath, logger: env.Logger},
+		logger:   env.Logger,
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hangar_validate_decisions_total",
+			Help: "Validation decisions by outcome (valid, skip, block, deny).",
+		}, []string{"decision"}),
+	}
+	if env.Registry != nil {
+		if err := env.Registry.Register(s.decisions); err != nil {
+			return nil, err
+		}
+	}
+	mux := http.NewServeMux()
+	// Registered without a method so the verifier answers a GET with its
+	// reason instead of the mux's bare 405.
+	mux.Handle("/{$}", v.Middleware(http.HandlerFunc(s.validate)))
+	return &server.Service{Name: Name, Handler: mux, Ready: s.policies.ready}, nil
+}
+
+// validate answers one Drone validate request.
+func (s *service) validate(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var req validator.Request
+	if err := wire.Decode(r, &req); err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	slug := slugOf(req.Repo)
+	reqlog.Annotate(ctx, slog.String("repo", slug), slog.String("event", req.Build.Event))
+	policy, err := s.policies.get(ctx)
+	if err != nil {
+		// Fail closed: without a valid policy nothing is allowed through.
+		httperr.Write(w, r, httperr.Wrap(httperr.Unavailable, err, "validate: %v", err))
+		return
+	}
+	d := Check(ctx, policy, req.Build, req.Repo, req.Config.Data, CheckOptions{Lint: s.opts.Lint})
+	s.decisions.WithLabelValues(d.Outcome).Inc()
+	rules := d.Rules()
+	reqlog.Annotate(ctx, slog.String("decision", d.Outcome), slog.Any("rules", rules))
+	s.logger.LogAttrs(ctx, slog.LevelInfo, "audit",
+		slog.String("service", Name),
+		slog.String("repo", slug),
+		slog.Int64("build", req.Build.Number),
+		slog.String("event", req.Build.Event),
+		slog.String("ref", req.Build.Ref),
+		slog.String("commit", req.Build.After),
+		slog.String("decision", d.Outcome),
+		slog.Any("rules", rules),
+		slog.String("request_id", w.Header().Get(server.RequestIDHeader)),
+	)
+	switch d.Outcome {
+	case DecisionValid:
+		w.WriteHeader(http.StatusNoContent)
+	case DecisionSkip:
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(statusSkip)
+		w.Write([]byte(d.Message() + "\n"))
+	case DecisionBlock:
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(statusBlock)
+		w.Write([]byte(d.Message() + "\n"))
+	default:
+		// The shape drone-go's validator handler answers errors with.
+		wire.WriteJSON(w, http.StatusBadRequest, &drone.Error{Code: http.StatusBadRequest, Message: d.Message()})
+	}
+}
