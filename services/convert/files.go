@@ -135,6 +135,11 @@ func (f *files) fetchRepo(ref modRef) ([]byte, error) {
 	if f.in.RepoFiles == nil {
 		return nil, scriptError("%s: loading from the repository being built is not available here", name)
 	}
+	if d, ok := f.in.RepoFiles.(denied); ok {
+		// Before the module cache, which holds files other builds of the
+		// same repository were allowed to read.
+		return d.ReadFile(f.ctx, "", "", "")
+	}
 	slug := repoSlug(f.in.Repo)
 	at := f.in.Build.After
 	if at == "" {
