@@ -57,6 +57,9 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	if opts.PolicyPath == "" {
 		opts.PolicyPath = DefaultPolicyPath
 	}
+	if opts.File == "" {
+		opts.File = DefaultFilePath
+	}
 	key, _ := aesgcm.KeyFrom(opts.Secret) // a short secret only refuses encrypted requests
 	s := &service{
 		policy: &policySource{repo: env.Repo, path: opts.PolicyPath},
