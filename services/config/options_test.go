@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hangar-ci/hangar/shared/envconf"
+	"github.com/hangar-ci/hangar/shared/httpsig"
 )
 
 func TestOptionsFromEnv(t *testing.T) {
@@ -19,7 +20,10 @@ func TestOptionsFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Options{Secret: "per-service", Skew: 2 * time.Minute, MaxBody: 512 << 10, Exclusive: true, Extensions: DefaultExtensions}
+	want := Options{
+		Signature: httpsig.Settings{Secret: "per-service", Skew: 2 * time.Minute, MaxBody: 512 << 10},
+		Exclusive: true, Extensions: DefaultExtensions,
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("OptionsFromEnv (-want +got):\n%s", diff)
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/httperr"
-	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/reqlog"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/tree"
@@ -45,7 +44,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	if env.Repo == nil {
 		return nil, errors.New("config: no config repository")
 	}
-	v, err := httpsig.NewVerifier(opts.Secret, httpsig.WithSkew(opts.Skew), httpsig.WithMaxBody(opts.MaxBody))
+	v, err := opts.Signature.Verifier()
 	if err != nil {
 		return nil, err
 	}
