@@ -41,11 +41,11 @@ func TestDroneClient(t *testing.T) {
 	client := droneconfig.Client(url, testSecret, false)
 
 	tests := []struct {
-		name       string
-		slug       string
-		branch     string
-		wantData   string
-		wantKind   string
+		name     string
+		slug     string
+		branch   string
+		wantData string
+		wantKind string
 	}{
 		{"per-branch file", "octo/hello", "main", sampleTree["octo/hello/main.yaml"], "yaml"},
 		{"branch with a slash", "octo/hello", "release/1.2", sampleTree["octo/hello/release/1.2.yaml"], "yaml"},
