@@ -13,7 +13,7 @@ build:
 
 ## run: start `hangar all` on :3000 with the sample config-repo/ and nothing outside.
 run: build
-	DRONE_SECRET=$${DRONE_SECRET:-$(DEV_SECRET)} HANGAR_DEV=true $(BIN) all
+	DRONE_SECRET=$${DRONE_SECRET:-$(DEV_SECRET)} $(BIN) all
 
 ## test: every test, with the race detector, against real PostgreSQL and Vault.
 test:
