@@ -1,0 +1,341 @@
+package main
+
+import (
+	"bytes"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/hangar-ci/hangar/services/core/coretest"
+	"github.com/hangar-ci/hangar/shared/scmhook"
+	"github.com/hangar-ci/hangar/shared/sqldb"
+	"github.com/hangar-ci/hangar/shared/wire"
+)
+
+// stageView is what the scenarios assert of a stage.
+type stageView struct {
+	Name      string
+	Status    string
+	DependsOn []string
+	OS, Arch  string
+}
+
+func stagesOf(b *wire.Build) []stageView {
+	var out []stageView
+	for _, s := range b.Stages {
+		out = append(out, stageView{s.Name, s.Status, s.DependsOn, s.OS, s.Arch})
+	}
+	return out
+}
+
+const pushSHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
+
+var e2eDialects = []sqldb.Dialect{sqldb.SQLite, sqldb.Postgres}
+
+// TestCoreEndToEnd posts real GitHub and GitLab payloads, signed, to the
+// core server running with the real config, convert and validate services
+// and checks builds, stages, commit statuses and webhooks.
+func TestCoreEndToEnd(t *testing.T) {
+	t.Parallel()
+	for _, d := range e2eDialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			h := startCore(t, d, nil)
+			for _, name := range []string{"dag", "conditions", "Hello-World", "skip", "broken", "starlark", "lint", "own-file", "bad-input"} {
+				h.activate("github", "Codertocat/"+name, nil)
+			}
+			for _, slug := range []string{"mike/diaspora", "jsmith/example", "gitlabhq/gitlab-test"} {
+				h.activate("gitlab", slug, nil)
+			}
+			h.GitHub.SetCommit("Codertocat/Hello-World", pushSHA, coretest.Commit{Message: "Tag the release", AuthorLogin: "Codertocat", AuthorName: "Codertocat", AuthorEmail: "c@example.com"})
+			h.GitHub.SetFile("Codertocat/own-file", pushSHA, ".drone.yml", []byte("kind: pipeline\nname: from-repo\nsteps:\n- name: s\n  image: alpine\n"))
+
+			t.Run("dag", func(t *testing.T) {
+				t.Parallel()
+				res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("dag")), e2eHookKey)
+				if res.Status != http.StatusOK || res.Build == nil {
+					t.Fatalf("got %d %s, want 200 with a build", res.Status, res.Body)
+				}
+				want := []stageView{
+					{"build", "pending", nil, "linux", "amd64"},
+					{"test", "waiting_on_dependencies", []string{"build"}, "linux", "amd64"},
+					{"publish", "waiting_on_dependencies", []string{"build", "test"}, "linux", "arm64"},
+				}
+				got := h.build("Codertocat/dag", res.Build.Number)
+				if diff := cmp.Diff(want, stagesOf(&got)); diff != "" {
+					t.Errorf("stages (-want +got):\n%s", diff)
+				}
+				if got.Number != 1 || got.Status != "pending" || got.Event != "push" || got.After != pushSHA || got.Ref != "refs/heads/master" || got.Target != "master" || got.Message != "Initial commit" {
+					t.Errorf("build: got %+v, want #1 pending push of %s on refs/heads/master with message", got, pushSHA)
+				}
+				if got.Stages[2].Labels["region"] != "eu" || got.Stages[2].Limit != 1 {
+					t.Errorf("publish stage: got labels %v limit %d, want region=eu limit 1", got.Stages[2].Labels, got.Stages[2].Limit)
+				}
+				wantStatus := coretest.Status{Slug: "Codertocat/dag", SHA: pushSHA, State: "pending", Context: "continuous-integration/drone/push",
+					Description: "Build is pending", URL: "https://ci.example.com/Codertocat/dag/1"}
+				if !containsStatus(h.GitHub.Statuses(), wantStatus) {
+					t.Errorf("GitHub statuses: got %+v, want one %+v", h.GitHub.Statuses(), wantStatus)
+				}
+				if !containsEvent(h.Webhook.Events(), "Codertocat/dag", 1) {
+					t.Errorf("webhooks: got %+v, want build:created for Codertocat/dag #1", h.Webhook.Events())
+				}
+			})
+
+			t.Run("trigger conditions and re-pointed dependencies", func(t *testing.T) {
+				t.Parallel()
+				res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("conditions")), e2eHookKey)
+				if res.Build == nil {
+					t.Fatalf("got %d %s, want a build", res.Status, res.Body)
+				}
+				want := []stageView{
+					{"build", "pending", nil, "linux", "amd64"},
+					{"deploy", "waiting_on_dependencies", []string{"build"}, "linux", "amd64"},
+				}
+				if diff := cmp.Diff(want, stagesOf(res.Build)); diff != "" {
+					t.Errorf("stages (-want +got):\n%s", diff)
+				}
+			})
+
+			t.Run("tag and pull requests", func(t *testing.T) {
+				t.Parallel()
+				tests := []struct {
+					event, file string
+					wantEvent   string
+					wantAction  string
+					wantRef     string
+					wantStage   string
+					wantMessage string
+				}{
+					{"push", "github/push_tag.json", "tag", "create", "refs/tags/simple-tag", "on-tag", "Tag the release"},
+					{"pull_request", "github/pull_request_opened.json", "pull_request", "opened", "refs/pull/2/head", "on-pr", "Update the README with new information."},
+					{"pull_request", "github/pull_request_synchronize.json", "pull_request", "synchronized", "refs/pull/2/head", "on-pr", "Update the README with new information."},
+				}
+				for _, tc := range tests {
+					res := h.postGitHub(tc.event, payload(t, tc.file, nil), e2eHookKey)
+					if res.Build == nil {
+						t.Fatalf("%s: got %d %s, want a build", tc.file, res.Status, res.Body)
+					}
+					b := res.Build
+					if b.Event != tc.wantEvent || b.Action != tc.wantAction || b.Ref != tc.wantRef || b.Message != tc.wantMessage {
+						t.Errorf("%s: got event %q action %q ref %q message %q, want %q %q %q %q", tc.file, b.Event, b.Action, b.Ref, b.Message,
+							tc.wantEvent, tc.wantAction, tc.wantRef, tc.wantMessage)
+					}
+					if len(b.Stages) != 1 || b.Stages[0].Name != tc.wantStage || b.Stages[0].Status != "pending" {
+						t.Errorf("%s: got stages %+v, want one pending %s", tc.file, stagesOf(b), tc.wantStage)
+					}
+				}
+				// Closed pull requests and deleted refs build nothing.
+				for _, tc := range []struct{ event, file string }{
+					{"pull_request", "github/pull_request_closed.json"},
+					{"push", "github/push_tag_deleted.json"},
+					{"delete", "github/delete.json"},
+					{"create", "github/create_tag.json"},
+				} {
+					if res := h.postGitHub(tc.event, payload(t, tc.file, nil), e2eHookKey); res.Status != http.StatusNoContent {
+						t.Errorf("%s: got %d %s, want 204", tc.file, res.Status, res.Body)
+					}
+				}
+				if n := len(h.builds("Codertocat/Hello-World")); n != 3 {
+					t.Errorf("Hello-World builds: got %d, want 3", n)
+				}
+			})
+
+			t.Run("ci skip", func(t *testing.T) {
+				t.Parallel()
+				body := payload(t, "github/push.json", func(m map[string]any) {
+					githubRepo("skip")(m)
+					m["head_commit"].(map[string]any)["message"] = "Fix typo [CI SKIP]"
+				})
+				res := h.postGitHub("push", body, e2eHookKey)
+				if res.Status != http.StatusOK || res.Build != nil {
+					t.Errorf("got %d %s, want 200 null", res.Status, res.Body)
+				}
+				if n := len(h.builds("Codertocat/skip")); n != 0 {
+					t.Errorf("builds: got %d, want 0", n)
+				}
+			})
+
+			t.Run("error builds", func(t *testing.T) {
+				t.Parallel()
+				for _, tc := range []struct{ repo, wantErr string }{
+					{"broken", "yaml"},
+					{"lint", "linter: duplicate pipeline names"},
+				} {
+					res := h.postGitHub("push", payload(t, "github/push.json", githubRepo(tc.repo)), e2eHookKey)
+					if res.Build == nil || res.Build.Status != "error" || !strings.Contains(res.Build.Error, tc.wantErr) || len(res.Build.Stages) != 0 {
+						t.Errorf("%s: got %d %s, want an error build mentioning %q without stages", tc.repo, res.Status, res.Body, tc.wantErr)
+					}
+				}
+				for _, st := range h.GitHub.Statuses() {
+					if st.Slug == "Codertocat/broken" || st.Slug == "Codertocat/lint" {
+						t.Errorf("error build set a status: %+v", st)
+					}
+				}
+			})
+
+			t.Run("starlark", func(t *testing.T) {
+				t.Parallel()
+				if _, ok := builderFor("convert"); !ok {
+					t.Fatal("the convert service is not registered")
+				}
+				res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("starlark")), e2eHookKey)
+				if res.Build == nil {
+					t.Fatalf("got %d %s, want a build", res.Status, res.Body)
+				}
+				want := []stageView{
+					{"compile", "pending", nil, "linux", "amd64"},
+					{"integration", "waiting_on_dependencies", []string{"compile"}, "linux", "amd64"},
+				}
+				if diff := cmp.Diff(want, stagesOf(res.Build)); diff != "" {
+					t.Errorf("stages (-want +got):\n%s (error %q)", diff, res.Build.Error)
+				}
+			})
+
+			t.Run("repository's own file", func(t *testing.T) {
+				t.Parallel()
+				res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("own-file")), e2eHookKey)
+				if res.Build == nil || len(res.Build.Stages) != 1 || res.Build.Stages[0].Name != "from-repo" {
+					t.Errorf("got %d %s, want one stage from-repo read from .drone.yml", res.Status, res.Body)
+				}
+			})
+
+			t.Run("unknown repository", func(t *testing.T) {
+				t.Parallel()
+				res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("never-activated")), e2eHookKey)
+				if res.Status != http.StatusNoContent {
+					t.Errorf("got %d %s, want 204", res.Status, res.Body)
+				}
+			})
+
+			t.Run("bad input", func(t *testing.T) {
+				t.Parallel()
+				body := payload(t, "github/push.json", githubRepo("bad-input"))
+				for _, tc := range []struct {
+					name   string
+					body   []byte
+					secret string
+					want   int
+				}{
+					{"unsigned", body, "", http.StatusUnauthorized},
+					{"wrong secret", body, "not-the-secret", http.StatusUnauthorized},
+					{"malformed", []byte(`{"ref": "refs/heads/master", "repository": `), e2eHookKey, http.StatusBadRequest},
+					{"wrong type", []byte(`{"ref": 42}`), e2eHookKey, http.StatusBadRequest},
+				} {
+					if res := h.postGitHub("push", tc.body, tc.secret); res.Status != tc.want {
+						t.Errorf("%s: got %d %s, want %d", tc.name, res.Status, res.Body, tc.want)
+					}
+				}
+				// A body changed after signing fails too.
+				tampered := bytes.Replace(body, []byte("Initial commit"), []byte("Evil commit"), 1)
+				hdr := http.Header{"X-GitHub-Event": {"push"}, "X-Hub-Signature-256": {scmhook.SignGitHub(body, e2eHookKey)}}
+				if res := h.post(hdr, tampered); res.Status != http.StatusUnauthorized {
+					t.Errorf("tampered: got %d %s, want 401", res.Status, res.Body)
+				}
+				if n := len(h.builds("Codertocat/bad-input")); n != 0 {
+					t.Errorf("builds: got %d, want 0", n)
+				}
+				if res := h.postGitLab("Push Hook", payload(t, "gitlab/push.json", nil), "wrong-token"); res.Status != http.StatusUnauthorized {
+					t.Errorf("GitLab wrong token: got %d, want 401", res.Status)
+				}
+			})
+
+			t.Run("gitlab", func(t *testing.T) {
+				t.Parallel()
+				tests := []struct {
+					event, file, slug     string
+					wantEvent, wantAction string
+					wantRef, wantAfter    string
+				}{
+					{"Push Hook", "gitlab/push.json", "mike/diaspora", "push", "", "refs/heads/master", "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"},
+					{"Tag Push Hook", "gitlab/tag_push.json", "jsmith/example", "tag", "create", "refs/tags/v1.0.0", "82b3d5ae55f7080f1e6022629cdb57bfae7cccc7"},
+					{"Merge Request Hook", "gitlab/merge_request.json", "gitlabhq/gitlab-test", "pull_request", "opened", "refs/merge-requests/1/head", "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"},
+				}
+				for _, tc := range tests {
+					res := h.postGitLab(tc.event, payload(t, tc.file, nil), e2eHookKey)
+					if res.Build == nil {
+						t.Fatalf("%s: got %d %s, want a build", tc.file, res.Status, res.Body)
+					}
+					b := res.Build
+					if b.Event != tc.wantEvent || b.Action != tc.wantAction || b.Ref != tc.wantRef || b.After != tc.wantAfter || len(b.Stages) != 1 {
+						t.Errorf("%s: got %s/%s %s@%s with %d stages, want %s/%s %s@%s with 1", tc.file, b.Event, b.Action, b.Ref, b.After,
+							len(b.Stages), tc.wantEvent, tc.wantAction, tc.wantRef, tc.wantAfter)
+					}
+				}
+				want := []coretest.Status{
+					{Slug: "mike/diaspora", SHA: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", State: "pending", Context: "continuous-integration/drone/push",
+						Description: "Build is pending", URL: "https://ci.example.com/mike/diaspora/1"},
+					{Slug: "jsmith/example", SHA: "82b3d5ae55f7080f1e6022629cdb57bfae7cccc7", State: "pending", Context: "continuous-integration/drone/tag",
+						Description: "Build is pending", URL: "https://ci.example.com/jsmith/example/1"},
+					{Slug: "gitlabhq/gitlab-test", SHA: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", State: "pending", Context: "continuous-integration/drone/pr",
+						Description: "Build is pending", URL: "https://ci.example.com/gitlabhq/gitlab-test/1"},
+				}
+				if diff := cmp.Diff(want, h.GitLab.Statuses(), cmpopts.SortSlices(func(a, b coretest.Status) bool { return a.Slug < b.Slug })); diff != "" {
+					t.Errorf("GitLab statuses (-want +got):\n%s", diff)
+				}
+			})
+		})
+	}
+}
+
+// TestCoreConcurrentHooks posts 200 hooks for one repository at once: the
+// builds are numbered 1..200 with no gap and no repeat.
+func TestCoreConcurrentHooks(t *testing.T) {
+	t.Parallel()
+	for _, d := range e2eDialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			h := startCore(t, d, nil)
+			h.activate("github", "Codertocat/busy", nil)
+			body := payload(t, "github/push.json", githubRepo("busy"))
+			const n = 200
+			var wg sync.WaitGroup
+			failures := make(chan string, n)
+			for range n {
+				wg.Go(func() {
+					if res := h.postGitHub("push", body, e2eHookKey); res.Build == nil {
+						failures <- res.Body
+					}
+				})
+			}
+			wg.Wait()
+			close(failures)
+			for f := range failures {
+				t.Fatalf("a hook created no build: %s", f)
+			}
+			builds := h.builds("Codertocat/busy")
+			var more []wire.Build
+			h.api(http.MethodGet, "/repos/Codertocat/busy/builds?per_page=100&page=2", nil, &more)
+			builds = append(builds, more...)
+			if len(builds) != n {
+				t.Fatalf("builds: got %d, want %d", len(builds), n)
+			}
+			for i, b := range builds {
+				if want := int64(n - i); b.Number != want {
+					t.Fatalf("build at %d: got number %d, want %d", i, b.Number, want)
+				}
+			}
+		})
+	}
+}
+
+func containsStatus(list []coretest.Status, want coretest.Status) bool {
+	for _, s := range list {
+		if s == want {
+			return true
+		}
+	}
+	return false
+}
+
+func containsEvent(list []wire.WebhookPayload, slug string, number int64) bool {
+	for _, e := range list {
+		if e.Event == "build" && e.Action == "created" && e.Repo != nil && e.Repo.Slug == slug && e.Build != nil && e.Build.Number == number && e.System != nil && e.System.Host == "ci.example.com" {
+			return true
+		}
+	}
+	return false
+}
