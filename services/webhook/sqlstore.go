@@ -30,9 +30,11 @@ type queries struct {
 }
 
 // headOfGroup keeps a group's deliveries in order: only the oldest pending
-// one may go.
-const headOfGroup = `NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-	WHERE p.sink = d.sink AND p.grp = d.grp AND p.state = 'pending' AND p.id < d.id)`
+// one may go. An aggregate rather than a correlated NOT EXISTS: one pass
+// over the sink's pending rows whatever the planner's statistics say (a
+// fresh PostgreSQL table made the correlated form quadratic).
+const headOfGroup = `d.id IN (SELECT MIN(p.id) FROM webhook_deliveries p
+	WHERE p.sink = ? AND p.state = 'pending' GROUP BY p.grp)`
 
 const eventCols = `e.id, e.idem_key, e.event, e.action, e.repo, e.build_id, e.build_status, e.grp, e.synthetic, e.received`
 const deliveryCols = `d.id, d.event_id, d.sink, d.state, d.attempts, d.next_at, d.last_status, d.last_error, d.updated`
@@ -53,10 +55,10 @@ func openStore(ctx context.Context, db *sqldb.DB) (*sqlStore, error) {
 		insertDelivery: r(`INSERT INTO webhook_deliveries (event_id, sink, grp, state, next_at, updated) VALUES (?, ?, ?, 'pending', ?, ?)`),
 		due: r(`SELECT ` + deliveryCols + `, ` + eventCols + `, e.body
 			FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
-			WHERE d.sink = ? AND d.state = 'pending' AND d.next_at <= ? AND d.locked_until <= ? AND ` + headOfGroup + `
+			WHERE d.next_at <= ? AND d.locked_until <= ? AND ` + headOfGroup + `
 			ORDER BY d.id LIMIT ?`),
 		nextDue: r(`SELECT MIN(CASE WHEN d.locked_until > d.next_at THEN d.locked_until ELSE d.next_at END)
-			FROM webhook_deliveries d WHERE d.sink = ? AND d.state = 'pending' AND ` + headOfGroup),
+			FROM webhook_deliveries d WHERE ` + headOfGroup),
 		claim:      r(`UPDATE webhook_deliveries SET locked_until = ? WHERE id = ? AND state = 'pending' AND locked_until <= ?`),
 		release:    r(`UPDATE webhook_deliveries SET locked_until = 0 WHERE id = ?`),
 		record:     r(`UPDATE webhook_deliveries SET state = ?, attempts = ?, next_at = ?, last_status = ?, last_error = ?, locked_until = 0, updated = ? WHERE id = ?`),
@@ -137,7 +139,7 @@ func eventDest(e *Event, received *int64) []any {
 }
 
 func (s *sqlStore) Due(ctx context.Context, sink string, now time.Time, limit int) ([]Delivery, error) {
-	rows, err := s.db.QueryContext(ctx, s.q.due, sink, ms(now), ms(now), limit)
+	rows, err := s.db.QueryContext(ctx, s.q.due, ms(now), ms(now), sink, limit)
 	if err != nil {
 		return nil, err
 	}

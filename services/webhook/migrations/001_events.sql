@@ -26,5 +26,5 @@ CREATE TABLE webhook_deliveries (
   UNIQUE (event_id, sink)
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (sink, state, next_at);
-CREATE INDEX webhook_deliveries_order ON webhook_deliveries (sink, grp, state, id);
+CREATE INDEX webhook_deliveries_order ON webhook_deliveries (sink, state, grp, id);
 CREATE INDEX webhook_deliveries_state ON webhook_deliveries (state, id);
