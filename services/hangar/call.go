@@ -23,6 +23,7 @@ import (
 var tools = map[string]func(context.Context, []string, envconf.Lookup, io.Writer, io.Writer) error{
 	"call":    call,
 	"convert": renderTool,
+	"lint":    lintTool,
 }
 
 var mediaTypes = map[string]string{

@@ -137,14 +137,12 @@ func parseDocument(doc *Document, l Limits) (Resource, error) {
 		err.Line += doc.Line - 1
 		return nil, err
 	}
-	var head struct {
-		Kind string `yaml:"kind"`
-	}
-	if err := root.Decode(&head); err != nil {
+	kind, err := kindOf(root)
+	if err != nil {
 		return nil, yamlError(doc, err)
 	}
 	var r Resource
-	switch head.Kind {
+	switch kind {
 	case "":
 		return nil, &Error{Rule: "parse", Line: doc.Line, Message: ErrMissingKind.Error(), err: ErrMissingKind}
 	case KindCron:
@@ -163,14 +161,59 @@ func parseDocument(doc *Document, l Limits) (Resource, error) {
 	}
 	*r.Source() = *doc
 	if p, ok := r.(*Pipeline); ok {
-		for _, c := range p.Steps {
-			c.Line += doc.Line - 1
-		}
-		for _, c := range p.Services {
-			c.Line += doc.Line - 1
-		}
+		setLines(root, "steps", p.Steps, doc.Line)
+		setLines(root, "services", p.Services, doc.Line)
 	}
 	return r, nil
+}
+
+// kindOf returns the kind attribute of a document's root mapping. It
+// reads the node directly, the common case, and decodes only when a merge
+// key could supply the kind.
+func kindOf(root *yaml.Node) (string, error) {
+	if root.Kind == yaml.MappingNode {
+		merge := false
+		for i := 0; i+1 < len(root.Content); i += 2 {
+			k, v := root.Content[i], root.Content[i+1]
+			if k.Value == "kind" && v.Kind == yaml.ScalarNode {
+				return v.Value, nil
+			}
+			merge = merge || k.Value == "<<"
+		}
+		if !merge {
+			return "", nil
+		}
+	}
+	var head struct {
+		Kind string `yaml:"kind"`
+	}
+	err := root.Decode(&head)
+	return head.Kind, err
+}
+
+// setLines gives each container the file line of its node in the root's
+// key sequence; containers that came through an alias or merge keep the
+// document's line.
+func setLines(root *yaml.Node, key string, cs []*Container, docLine int) {
+	for _, c := range cs {
+		c.Line = docLine
+	}
+	if root.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != key {
+			continue
+		}
+		seq := root.Content[i+1]
+		if seq.Kind != yaml.SequenceNode || len(seq.Content) != len(cs) {
+			return
+		}
+		for j, n := range seq.Content {
+			cs[j].Line = n.Line + docLine - 1
+		}
+		return
+	}
 }
 
 var lineRef = regexp.MustCompile(`line (\d+)`)

@@ -6,14 +6,6 @@ import "go.yaml.in/yaml/v3"
 // accepts the same shapes and, where Drone ignores a decoding error, so do
 // these (the Condition quirk in particular).
 
-// UnmarshalYAML records the container's line for error messages.
-func (c *Container) UnmarshalYAML(n *yaml.Node) error {
-	type plain Container
-	err := n.Decode((*plain)(c))
-	c.Line = n.Line
-	return err
-}
-
 // UnmarshalYAML accepts an image name or the full build mapping.
 func (b *Build) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hangar-ci/hangar/shared/envconf"
+)
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const lintPolicy = `rules:
+- id: pinned
+  kind: images
+  deny: ["docker.io/library/*:latest"]
+- id: prod
+  kind: cel
+  outcome: block
+  expr: repo.slug == "octo/api"
+`
+
+func TestLintTool(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		files   map[string]string
+		args    []string
+		want    []string
+		wantErr bool
+	}{
+		{
+			name: "clean repository",
+			files: map[string]string{
+				"default.yaml":          "kind: pipeline\nname: a\nsteps:\n- name: s\n  image: golang:1.26\n",
+				"README.md":             "not a pipeline",
+				"_hangar/lib/x.star":    "def f(): pass\n",
+				"_hangar/policy.yaml":   lintPolicy,
+				"octo/web/default.star": "def main(ctx):\n  return {'kind': 'pipeline', 'name': ctx.repo.name, 'steps': [{'name': 't', 'image': 'golang:1.26'}]}\n",
+			},
+			want: []string{"2 pipeline files checked, 0 problems"},
+		},
+		{
+			name: "every kind of problem, with file and line",
+			files: map[string]string{
+				"_hangar/policy.yaml":  lintPolicy,
+				"broken.yaml":          "kind: pipeline\nsteps: [\n",
+				"octo/default.yaml":    "kind: pipeline\nname: a\nsteps:\n- name: s\n  image: golang:1.26\n---\nkind: pipeline\nname: a\n",
+				"octo/api/main.yaml":   "kind: pipeline\nname: p\nsteps:\n- name: ok\n  image: golang:1\n- name: bad\n  image: alpine\n  privileged: true\n",
+				"octo/api/script.star": "def main(ctx):\n  return {'kind': 'pipeline', 'steps': [{'name': 'x'}]}\n",
+				"octo/api/broken.star": "def main(ctx):\n  return 1 +\n",
+			},
+			want: []string{
+				"broken.yaml:2: yaml: line 2: did not find expected node content",
+				`octo/api/broken.star: `,
+				`octo/api/main.yaml:6: linter: untrusted repositories cannot enable privileged mode (pipeline "p", step "bad")`,
+				`octo/api/main.yaml:6: policy rule "pinned": image "alpine" is denied by "docker.io/library/*:latest" (pipeline "p", step "bad")`,
+				`octo/api/main.yaml: note: block builds of octo/api: rule "prod": repo.slug == "octo/api"`,
+				`octo/api/script.star (rendered):4: linter: invalid or missing image (step "x")`,
+				`octo/api/broken.star: syntax error: octo/api/broken.star:2:13:`,
+				`octo/default.yaml:7: linter: duplicate pipeline names (pipeline "a")`,
+				"5 pipeline files checked, 6 problems",
+			},
+			wantErr: true,
+		},
+		{
+			name:  "trusted flag",
+			files: map[string]string{"a/b/main.yaml": "kind: pipeline\nsteps:\n- name: s\n  image: golang:1\n  privileged: true\n"},
+			args:  []string{"-trusted"},
+			want:  []string{"1 pipeline files checked, 0 problems"},
+		},
+		{
+			name:    "broken policy",
+			files:   map[string]string{"_hangar/policy.yaml": "rules:\n- id: x\n  kind: nope\n", "default.yaml": "kind: pipeline\n"},
+			want:    []string{`_hangar/policy.yaml: policy: line 2: rule 1 (x): kind "nope" must be one of`, "1 pipeline files checked, 1 problems"},
+			wantErr: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := writeTree(t, tt.files)
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), append(append([]string{"lint"}, tt.args...), dir), envconf.Map(nil), &out, &errOut)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("got error %v, want error %v\n%s%s", err, tt.wantErr, out.String(), errOut.String())
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output does not contain %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
+
+func TestLintSampleConfigRepo(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"lint", "../../config-repo"}, envconf.Map(nil), &out, &out); err != nil {
+		t.Fatalf("the sample config repository fails its own lint: %v\n%s", err, out.String())
+	}
+	if got, want := strings.TrimSpace(out.String()), "0 problems"; !strings.HasSuffix(got, want) {
+		t.Errorf("got %q, want it to end with %q", got, want)
+	}
+}
