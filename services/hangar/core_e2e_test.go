@@ -45,7 +45,7 @@ func TestCoreEndToEnd(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			h := startCore(t, d, nil)
-			for _, name := range []string{"dag", "conditions", "Hello-World", "skip", "broken", "starlark", "lint", "own-file", "bad-input"} {
+			for _, name := range []string{"dag", "conditions", "Hello-World", "skip", "broken", "starlark", "lint", "own-file", "bad-input", "blocked", "vskip", "custom"} {
 				h.activate("github", "Codertocat/"+name, nil)
 			}
 			for _, slug := range []string{"mike/diaspora", "jsmith/example", "gitlabhq/gitlab-test"} {
@@ -192,6 +192,82 @@ func TestCoreEndToEnd(t *testing.T) {
 				}
 				if diff := cmp.Diff(want, stagesOf(res.Build)); diff != "" {
 					t.Errorf("stages (-want +got):\n%s (error %q)", diff, res.Build.Error)
+				}
+			})
+
+			t.Run("validator block, approve, decline, cancel", func(t *testing.T) {
+				t.Parallel()
+				var builds []*wire.Build
+				for range 3 {
+					res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("blocked")), e2eHookKey)
+					if res.Build == nil {
+						t.Fatalf("got %d %s, want a blocked build", res.Status, res.Body)
+					}
+					builds = append(builds, res.Build)
+				}
+				want := []stageView{
+					{"build", "blocked", nil, "linux", "amd64"},
+					{"release", "blocked", []string{"build"}, "linux", "amd64"},
+				}
+				if diff := cmp.Diff(want, stagesOf(builds[0])); diff != "" {
+					t.Errorf("stages (-want +got):\n%s", diff)
+				}
+				// Approving the dependent stage schedules it at once, as Drone does.
+				if code := h.api(http.MethodPost, "/repos/Codertocat/blocked/builds/1/approve/2", nil, nil); code != http.StatusOK {
+					t.Errorf("approve: got %d, want 200", code)
+				}
+				if code := h.api(http.MethodPost, "/repos/Codertocat/blocked/builds/1/approve/2", nil, nil); code != http.StatusConflict {
+					t.Errorf("approving twice: got %d, want 409", code)
+				}
+				if code := h.api(http.MethodPost, "/repos/Codertocat/blocked/builds/2/decline/1", nil, nil); code != http.StatusOK {
+					t.Errorf("decline: got %d, want 200", code)
+				}
+				if code := h.api(http.MethodDelete, "/repos/Codertocat/blocked/builds/3", nil, nil); code != http.StatusOK {
+					t.Errorf("cancel: got %d, want 200", code)
+				}
+				got := []stageView{}
+				var statuses []string
+				for n := int64(1); n <= 3; n++ {
+					b := h.build("Codertocat/blocked", n)
+					statuses = append(statuses, b.Status)
+					got = append(got, stagesOf(&b)...)
+				}
+				wantAfter := []stageView{
+					{"build", "blocked", nil, "linux", "amd64"}, {"release", "pending", []string{"build"}, "linux", "amd64"},
+					{"build", "declined", nil, "linux", "amd64"}, {"release", "blocked", []string{"build"}, "linux", "amd64"},
+					{"build", "skipped", nil, "linux", "amd64"}, {"release", "skipped", []string{"build"}, "linux", "amd64"},
+				}
+				if diff := cmp.Diff(wantAfter, got); diff != "" {
+					t.Errorf("stages after approve/decline/cancel (-want +got):\n%s", diff)
+				}
+				if diff := cmp.Diff([]string{"pending", "declined", "killed"}, statuses); diff != "" {
+					t.Errorf("build statuses (-want +got):\n%s", diff)
+				}
+				if res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("vskip")), e2eHookKey); res.Status != http.StatusOK || res.Build != nil {
+					t.Errorf("validator skip: got %d %s, want 200 null", res.Status, res.Body)
+				}
+				if n := len(h.builds("Codertocat/vskip")); n != 0 {
+					t.Errorf("validator skip: got %d builds, want 0", n)
+				}
+			})
+
+			t.Run("custom build through the API", func(t *testing.T) {
+				t.Parallel()
+				var b wire.Build
+				if code := h.api(http.MethodPost, "/repos/Codertocat/custom/builds?branch=master&commit="+pushSHA+"&DEPLOY=prod", nil, &b); code != http.StatusCreated {
+					t.Fatalf("create: got %d, want 201", code)
+				}
+				if b.Event != "custom" || b.Ref != "refs/heads/master" || b.Params["DEPLOY"] != "prod" || len(b.Stages) != 3 {
+					t.Errorf("custom build: got %s %s params %v with %d stages, want custom refs/heads/master DEPLOY=prod with 3", b.Event, b.Ref, b.Params, len(b.Stages))
+				}
+				req, _ := http.NewRequest(http.MethodGet, h.URL+"/core/api/repos/Codertocat/dag/builds", nil)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if res.StatusCode != http.StatusUnauthorized {
+					t.Errorf("API without token: got %d, want 401", res.StatusCode)
 				}
 			})
 
