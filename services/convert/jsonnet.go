@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/google/go-jsonnet"
-	"go.yaml.in/yaml/v3"
+	"go.starlark.net/starlark"
 
 	"github.com/hangar-ci/hangar/shared/httperr"
 )
@@ -75,19 +75,11 @@ func runJsonnet(ctx context.Context, in Input, mods *moduleCache) (result, error
 	default:
 		return result{}, scriptError("%s: the script evaluates to %s; want an object (one pipeline) or an array of objects", in.Name, jsonKind(v))
 	}
-	nb := &nodeBuilder{budget: in.Limits.Size}
-	nodes := make([]*yaml.Node, len(docs))
+	vals := make([]starlark.Value, len(docs))
 	for i, d := range docs {
-		n, err := nb.json(d, 0)
-		if err == errTooLarge {
-			return result{}, sizeError(in.Name, in.Limits.Size)
-		}
-		if err != nil {
-			return result{}, scriptError("%s: pipeline %d: %v", in.Name, i+1, err)
-		}
-		nodes[i] = n
+		vals[i] = toStarlark(d)
 	}
-	y, err := encodeDocs(in.Name, nodes, in.Limits.Size)
+	y, err := writeDocs(in.Name, vals, in.Limits.Size)
 	if err != nil {
 		return result{}, err
 	}

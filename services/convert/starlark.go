@@ -79,7 +79,7 @@ func runStarlark(ctx context.Context, in Input, mods *moduleCache) (result, erro
 	if err != nil {
 		return result{}, err
 	}
-	y, err := writeStarlark(in.Name, docs, in.Limits.Size)
+	y, err := writeDocs(in.Name, docs, in.Limits.Size)
 	if err != nil {
 		return result{}, err
 	}
