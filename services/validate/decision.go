@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/drone/drone-go/drone"
@@ -66,8 +67,21 @@ type CheckOptions struct {
 // manifest lint (and with o.Lint the resource lint), and satisfy policy.
 // A skip rule wins over everything (the build would not exist), then
 // deny, then block.
-func Check(ctx context.Context, policy *Policy, in drone.Build, repo drone.Repo, data string, o CheckOptions) Decision {
-	var vs []Violation
+func Check(ctx context.Context, policy *Policy, build drone.Build, repo drone.Repo, data string, o CheckOptions) Decision {
+	return analyze(data, repo.Trusted, o).decide(ctx, policy, build, repo)
+}
+
+// analysis is the part of a decision that depends only on the YAML text
+// and the repository's trusted flag, so it can be shared between builds
+// of the same file (see parseCache). It is never modified once made.
+type analysis struct {
+	m     *pipeline.Manifest // nil when the YAML does not parse
+	vs    []Violation        // parse and lint findings
+	views celViews           // built on first use by a CEL rule
+}
+
+func analyze(data string, trusted bool, o CheckOptions) *analysis {
+	a := &analysis{}
 	deny := func(rule string, err error) {
 		v := Violation{Rule: rule, Outcome: OutcomeDeny, Message: err.Error()}
 		var pe *pipeline.Error
@@ -77,29 +91,36 @@ func Check(ctx context.Context, policy *Policy, in drone.Build, repo drone.Repo,
 				v.Message = fmt.Sprintf("line %d: %s", pe.Line, pe.Message)
 			}
 		}
-		vs = append(vs, v)
+		a.vs = append(a.vs, v)
 	}
 	if kind, name, _, ok := wire.ParseScriptMark(data); ok {
 		deny("parse", fmt.Errorf("%s is a %s script that was not converted: point DRONE_CONVERT_PLUGIN_ENDPOINT at Hangar's convert service", name, kind))
-		return decide(vs)
+		return a
 	}
 	m, err := pipeline.ParseLimits([]byte(data), o.Limits)
 	if err != nil {
 		deny("parse", err)
-		return decide(vs)
+		return a
 	}
+	a.m = m
 	if err := pipeline.LintManifest(m); err != nil {
 		deny("lint/"+err.(*pipeline.Error).Rule, err)
 	}
 	if o.Lint {
 		for _, r := range m.Resources {
-			if err := pipeline.LintResource(r, repo.Trusted); err != nil {
+			if err := pipeline.LintResource(r, trusted); err != nil {
 				deny("lint/"+err.(*pipeline.Error).Rule, err)
 			}
 		}
 	}
-	if policy != nil {
-		vs = append(vs, policy.Evaluate(ctx, Input{Build: in, Repo: repo, Manifest: m})...)
+	return a
+}
+
+// decide adds the policy's violations for one build to the analysis.
+func (a *analysis) decide(ctx context.Context, policy *Policy, build drone.Build, repo drone.Repo) Decision {
+	vs := slices.Clone(a.vs)
+	if policy != nil && a.m != nil {
+		vs = append(vs, policy.Evaluate(ctx, Input{Build: build, Repo: repo, Manifest: a.m, views: &a.views})...)
 	}
 	return decide(vs)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/drone/drone-go/drone"
@@ -16,6 +17,40 @@ type Input struct {
 	Build    drone.Build
 	Repo     drone.Repo
 	Manifest *pipeline.Manifest
+
+	// views, when set, are the manifest's CEL values shared between
+	// evaluations of the same (cached) manifest.
+	views *celViews
+}
+
+// celViews are the values CEL rules see for a manifest's pipelines and
+// containers. They depend on the manifest alone, so a cached analysis
+// builds them once for every build that reuses it; CEL never modifies
+// its inputs.
+type celViews struct {
+	once  sync.Once
+	pipes []pipeView
+}
+
+type pipeView struct {
+	pipeline map[string]any
+	steps    []map[string]any // steps, then services
+}
+
+func (v *celViews) get(m *pipeline.Manifest) []pipeView {
+	v.once.Do(func() {
+		for _, p := range m.Pipelines() {
+			pv := pipeView{pipeline: pipelineMap(p)}
+			for _, c := range p.Steps {
+				pv.steps = append(pv.steps, stepMap(c, false))
+			}
+			for _, c := range p.Services {
+				pv.steps = append(pv.steps, stepMap(c, true))
+			}
+			v.pipes = append(v.pipes, pv)
+		}
+	})
+	return v.pipes
 }
 
 // Violation is one rule that fired, and where.
@@ -43,6 +78,9 @@ func (v Violation) String() string {
 // that fails to evaluate counts as fired: a broken rule must not let a
 // build through.
 func (p *Policy) Evaluate(ctx context.Context, in Input) []Violation {
+	if in.views == nil {
+		in.views = &celViews{}
+	}
 	ev := &evaluation{ctx: ctx, in: in, slug: slugOf(in.Repo)}
 	for _, r := range p.Rules {
 		if !ev.applies(r) {
@@ -218,18 +256,15 @@ func (ev *evaluation) cel(r *Rule) {
 		check(nil, nil, vars)
 		return
 	}
-	for _, p := range ev.in.Manifest.Pipelines() {
-		vars["pipeline"] = pipelineMap(p)
+	views := ev.in.views.get(ev.in.Manifest)
+	for i, p := range ev.in.Manifest.Pipelines() {
+		vars["pipeline"] = views[i].pipeline
 		if r.cel.scope == scopePipeline {
 			check(p, nil, vars)
 			continue
 		}
-		for _, c := range p.Steps {
-			vars["step"] = stepMap(c, false)
-			check(p, c, vars)
-		}
-		for _, c := range p.Services {
-			vars["step"] = stepMap(c, true)
+		for j, c := range append(p.Steps[:len(p.Steps):len(p.Steps)], p.Services...) {
+			vars["step"] = views[i].steps[j]
 			check(p, c, vars)
 		}
 	}

@@ -64,7 +64,7 @@ func start(t *testing.T, policy string) *fixture {
 	f.tree = d
 	env := server.NewEnv(logger)
 	env.Repo = d
-	svc, err := New(Options{Secret: testSecret, Skew: 300e9, MaxBody: 1 << 20, Lint: true}, env)
+	svc, err := New(Options{Secret: testSecret, Skew: 300e9, MaxBody: 1 << 20, Lint: true, CacheEntries: 16, CacheBytes: 4 << 20}, env)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,10 @@ type Options struct {
 	// Lint applies Drone's resource-level lint rules, which the Drone
 	// server itself leaves to the runners, with repo.trusted.
 	Lint bool
+	// CacheEntries bounds the parse and lint results kept by content
+	// (0 disables the cache); CacheBytes bounds the YAML they stand for.
+	CacheEntries int
+	CacheBytes   int
 }
 
 // OptionsFromEnv reads Options through lookup, reporting every invalid
@@ -32,12 +36,16 @@ type Options struct {
 func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	r := envconf.New(lookup)
 	o := Options{
-		Secret:     r.String("", "DRONE_VALIDATE_PLUGIN_SECRET", "DRONE_SECRET"),
-		Skew:       r.Duration(httpsig.DefaultSkew, "HANGAR_SIGNATURE_SKEW"),
-		MaxBody:    r.Bytes(httpsig.DefaultMaxBody, "HANGAR_MAX_BODY_SIZE"),
-		PolicyPath: r.String(DefaultPolicyPath, "HANGAR_VALIDATE_POLICY"),
-		Lint:       r.Bool(true, "HANGAR_VALIDATE_LINT"),
+		Secret:       r.String("", "DRONE_VALIDATE_PLUGIN_SECRET", "DRONE_SECRET"),
+		Skew:         r.Duration(httpsig.DefaultSkew, "HANGAR_SIGNATURE_SKEW"),
+		MaxBody:      r.Bytes(httpsig.DefaultMaxBody, "HANGAR_MAX_BODY_SIZE"),
+		PolicyPath:   r.String(DefaultPolicyPath, "HANGAR_VALIDATE_POLICY"),
+		Lint:         r.Bool(true, "HANGAR_VALIDATE_LINT"),
+		CacheEntries: r.Int(256, "HANGAR_VALIDATE_CACHE_ENTRIES"),
+		CacheBytes:   int(r.Bytes(32<<20, "HANGAR_VALIDATE_CACHE_SIZE")),
 	}
+	r.Check(o.CacheEntries >= 0, "HANGAR_VALIDATE_CACHE_ENTRIES", "must not be negative")
+	r.Check(o.CacheBytes > 0, "HANGAR_VALIDATE_CACHE_SIZE", "must be positive")
 	r.Check(o.Secret != "", "DRONE_SECRET", "must be set (or DRONE_VALIDATE_PLUGIN_SECRET): the shared secret Drone signs with")
 	r.Check(o.Skew > 0, "HANGAR_SIGNATURE_SKEW", "must be positive")
 	r.Check(o.MaxBody > 0, "HANGAR_MAX_BODY_SIZE", "must be positive")

@@ -34,8 +34,22 @@ const (
 type service struct {
 	opts      Options
 	policies  *policySource
+	analyses  analyzer
 	logger    *slog.Logger
 	decisions *prometheus.CounterVec
+	cache     *prometheus.CounterVec
+}
+
+// analyzer parses and lints a YAML text; hit reports a cached answer.
+type analyzer interface {
+	analyze(data string, trusted bool, o CheckOptions) (a *analysis, hit bool)
+}
+
+// uncached analyses every text afresh (HANGAR_VALIDATE_CACHE_ENTRIES=0).
+type uncached struct{}
+
+func (uncached) analyze(data string, trusted bool, o CheckOptions) (*analysis, bool) {
+	return analyze(data, trusted, o), false
 }
 
 // FromEnv builds the service from the environment.
@@ -63,14 +77,24 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		opts:     opts,
 		policies: &policySource{repo: env.Repo, path: opts.PolicyPath, logger: env.Logger},
 		logger:   env.Logger,
+		analyses: uncached{},
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hangar_validate_decisions_total",
 			Help: "Validation decisions by outcome (valid, skip, block, deny).",
 		}, []string{"decision"}),
+		cache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hangar_validate_cache_total",
+			Help: "Parse and lint results served from the content cache (hit) or computed (miss).",
+		}, []string{"result"}),
+	}
+	if opts.CacheEntries > 0 {
+		s.analyses = newParseCache(opts.CacheEntries, opts.CacheBytes)
 	}
 	if env.Registry != nil {
-		if err := env.Registry.Register(s.decisions); err != nil {
-			return nil, err
+		for _, c := range []prometheus.Collector{s.decisions, s.cache} {
+			if err := env.Registry.Register(c); err != nil {
+				return nil, err
+			}
 		}
 	}
 	mux := http.NewServeMux()
@@ -96,7 +120,9 @@ func (s *service) validate(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, httperr.Wrap(httperr.Unavailable, err, "validate: %v", err))
 		return
 	}
-	d := Check(ctx, policy, req.Build, req.Repo, req.Config.Data, CheckOptions{Lint: s.opts.Lint})
+	a, hit := s.analyses.analyze(req.Config.Data, req.Repo.Trusted, CheckOptions{Lint: s.opts.Lint})
+	s.cache.WithLabelValues(map[bool]string{true: "hit", false: "miss"}[hit]).Inc()
+	d := a.decide(ctx, policy, req.Build, req.Repo)
 	s.decisions.WithLabelValues(d.Outcome).Inc()
 	rules := d.Rules()
 	reqlog.Annotate(ctx, slog.String("decision", d.Outcome), slog.Any("rules", rules))
