@@ -183,7 +183,7 @@ func policy(timeout time.Duration, retries int) callPolicy {
 // newSCMs returns the SCM for a repository kind; kinds without API access
 // get one that fails every call.
 func newSCMs(o Options) (func(string) SCM, error) {
-	hc := &http.Client{Timeout: o.SCMTimeout}
+	hc := &http.Client{Timeout: o.SCMTimeout, Transport: newHTTPClient().Transport}
 	m := map[string]SCM{}
 	if o.GitHubURL != "" || o.GitHubToken != "" {
 		g, err := newGitHubSCM(o.GitHubURL, o.GitHubToken, hc)

@@ -277,6 +277,10 @@ type hookResult struct {
 	Body   string
 }
 
+// hookClient keeps enough idle connections for concurrent hooks, as an
+// SCM's delivery workers would.
+var hookClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}
+
 // postGitHub posts a GitHub webhook signed with secret ("" = unsigned).
 func (h *coreHangar) postGitHub(event string, body []byte, secret string) hookResult {
 	h.t.Helper()
@@ -301,7 +305,7 @@ func (h *coreHangar) post(hdr http.Header, body []byte) hookResult {
 	h.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, h.URL+"/core/hook", bytes.NewReader(body))
 	req.Header = hdr
-	res, err := http.DefaultClient.Do(req)
+	res, err := hookClient.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
