@@ -147,7 +147,7 @@ func BenchmarkHTTPConstantBaseline(b *testing.B) {
 // BenchmarkHTTPValidate is the whole service over loopback, signature
 // checked, on the lean 50-pipeline manifest (content cache on, as deployed).
 func BenchmarkHTTPValidate(b *testing.B) {
-	f := start(&testing.T{}, benchPolicy)
+	f := start(b, benchPolicy)
 	benchClient(b, f.url)
 }
 

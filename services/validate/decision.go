@@ -29,7 +29,7 @@ type Decision struct {
 
 // Rules returns the ids of the rules that fired, each once, in order.
 func (d Decision) Rules() []string {
-	var out []string
+	out := []string{}
 	seen := make(map[string]bool)
 	for _, v := range d.Violations {
 		if !seen[v.Rule] {

@@ -48,7 +48,7 @@ type fixture struct {
 
 // start runs the service through the real server stack on 127.0.0.1:0
 // with policy (nothing written when empty) as _hangar/policy.yaml.
-func start(t *testing.T, policy string) *fixture {
+func start(t testing.TB, policy string) *fixture {
 	t.Helper()
 	f := &fixture{dir: t.TempDir(), logs: &logBuffer{}}
 	if policy != "" {
@@ -74,7 +74,7 @@ func start(t *testing.T, policy string) *fixture {
 	return f
 }
 
-func (f *fixture) writePolicy(t *testing.T, policy string) {
+func (f *fixture) writePolicy(t testing.TB, policy string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Join(f.dir, "_hangar"), 0o755); err != nil {
 		t.Fatal(err)
