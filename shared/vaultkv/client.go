@@ -144,7 +144,8 @@ func (c *Client) read(ctx context.Context, p string) (*Secret, error) {
 	}
 	apiPath := p
 	if m.version == 2 {
-		rel := strings.TrimPrefix(strings.TrimPrefix(p, m.path), "data/")
+		rel := strings.TrimSuffix(strings.TrimPrefix(p+"/", m.path), "/")
+		rel = strings.TrimPrefix(rel, "data/")
 		if rel == "" {
 			return nil, fmt.Errorf("%w: %s names a mount, not a secret", ErrInvalidPath, p)
 		}

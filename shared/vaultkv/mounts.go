@@ -60,11 +60,14 @@ func (c *Client) mount(ctx context.Context, p string) (mountInfo, error) {
 	}
 	sec, err := c.api.Logical().ReadWithContext(ctx, "sys/internal/ui/mounts/"+p)
 	if err != nil {
-		// Vault answers 400 for a path under no mount; only a 403 (our
-		// token) or a failure is more than "not found".
+		// A path under no mount, or one the token may not touch, is a
+		// "preflight capability check" 403 (the same answer for both, so
+		// the token cannot probe mounts); a bare "permission denied" 403
+		// means the token itself is refused, and is the caller's to handle.
 		var re *api.ResponseError
-		if errors.As(err, &re) && re.StatusCode >= 400 && re.StatusCode < 500 && re.StatusCode != http.StatusForbidden {
-			return mountInfo{}, fmt.Errorf("%w: no KV mount holds %s (%s)", ErrNotFound, p, strings.Join(re.Errors, "; "))
+		if errors.As(err, &re) && re.StatusCode >= 400 && re.StatusCode < 500 &&
+			(re.StatusCode != http.StatusForbidden || strings.Contains(strings.Join(re.Errors, " "), "preflight capability check")) {
+			return mountInfo{}, fmt.Errorf("%w: no KV mount holds %s that Hangar may read (%s)", ErrNotFound, p, strings.Join(re.Errors, "; "))
 		}
 		return mountInfo{}, classify(err, "mount of "+p)
 	}
