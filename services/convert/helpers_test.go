@@ -92,7 +92,9 @@ func builtRepo(t testing.TB) (*scmtest.Server, RepoFiles) {
 }
 
 func testOptions() Options {
+	exe, _ := os.Executable()
 	return Options{
+		JsonnetWorker:   []string{exe, WorkerArg},
 		Secret:          testSecret,
 		Skew:            httpsig.DefaultSkew,
 		MaxBody:         httpsig.DefaultMaxBody,
@@ -152,7 +154,6 @@ func (s started) cacheCount(t testing.TB, result string) float64 {
 	}
 	return 0
 }
-
 
 // request builds a converter request as Drone sends it during triggering.
 func request(configPath, data string, event string) *converter.Request {

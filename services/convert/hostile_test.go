@@ -146,19 +146,33 @@ func TestTimeoutKeepsServiceResponsive(t *testing.T) {
 	}
 }
 
-// TestJsonnetTimeout checks the wall-clock limit on a Jsonnet evaluation,
-// which cannot be interrupted from inside.
-func TestJsonnetTimeout(t *testing.T) {
+// TestJsonnetLimits checks the wall-clock and memory limits on Jsonnet,
+// which cannot be interrupted from inside: the worker process is killed.
+func TestJsonnetLimits(t *testing.T) {
 	t.Parallel()
 	config, _ := dirTree(t, map[string]string{"x": "x"})
-	in := Input{
-		Name:   ".drone.jsonnet",
-		Script: []byte("std.foldl(function(a, b) a + b, std.range(1, 300000000), 0)"),
-		Config: config,
-		Limits: Limits{Timeout: 200 * time.Millisecond},
+	w := newWorker(workerCmd(t), 256<<20, 2)
+	tests := []struct {
+		name, script, want string
+	}{
+		{"endless", "local f(n) = if n == 0 then 1 else f(n - 1) + f(n - 1); {x: f(80)}", "ran longer than 2s"},
+		{"memory bomb", "{x: std.length(std.range(1, 1000000000))}", "used more than 268435456 bytes of memory"},
+		{"still fine", "{kind: 'pipeline'}", ""},
 	}
-	_, err := Render(context.Background(), in)
-	if err == nil || !strings.Contains(err.Error(), "ran longer than 200ms") {
-		t.Errorf("got %v, want the time limit error", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := Input{Name: ".drone.jsonnet", Script: []byte(tt.script), Config: config, Limits: Limits{Timeout: 2 * time.Second}}
+			r, err := render(context.Background(), in, nil, w)
+			if tt.want == "" {
+				if err != nil || r.yaml != "---\nkind: pipeline\n" {
+					t.Errorf("got %q, %v; want the pipeline", r.yaml, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -3,8 +3,7 @@ package convert
 import (
 	"context"
 	"encoding/json"
-	"maps"
-	"slices"
+	"errors"
 	"strings"
 	"sync"
 
@@ -20,29 +19,20 @@ const jsonnetMaxStack = 500
 // runJsonnet evaluates a Jsonnet pipeline with Drone's external variables:
 // an object is one pipeline, an array a stream of them.
 //
-// go-jsonnet cannot be interrupted, so the evaluation runs in its own
-// goroutine: at the deadline the request gets its error and the goroutine
-// is left to finish (stack depth and the module limits bound it).
-func runJsonnet(ctx context.Context, in Input, mods *moduleCache) (result, error) {
-	imp := &importer{files: newFiles(ctx, &in, mods), name: in.Name}
-	vm := jsonnet.MakeVM()
-	vm.MaxStack = jsonnetMaxStack
-	vm.Importer(imp)
-	setExtVars(vm, in)
-	type answer struct {
-		out string
-		err error
-	}
-	done := make(chan answer, 1)
-	go func() {
-		out, err := vm.EvaluateAnonymousSnippet(in.Name, string(in.Script))
-		done <- answer{out, err}
-	}()
+// go-jsonnet cannot be interrupted. With a worker (the service's case) the
+// evaluation runs in a child process that is killed at the deadline or
+// when it passes its memory limit; without one (Render, the CLI) it runs
+// in a goroutine that is abandoned at the deadline.
+func runJsonnet(ctx context.Context, in Input, mods *moduleCache, w *worker) (result, error) {
+	imp := &importer{files: newFiles(ctx, &in, mods)}
+	vars, code := extVars(in)
 	var a answer
-	select {
-	case a = <-done:
-	case <-ctx.Done():
-		imp.abandon()
+	if w != nil {
+		a = w.eval(ctx, job{Name: in.Name, Script: string(in.Script), Vars: vars, Code: code}, imp.lookup)
+	} else {
+		a = evalInProcess(ctx, in.Name, string(in.Script), vars, code, imp)
+	}
+	if a.timeout {
 		return result{}, timeoutError(ctx, in.Name, in.Limits.Timeout)
 	}
 	if a.err != nil {
@@ -50,7 +40,14 @@ func runJsonnet(ctx context.Context, in Input, mods *moduleCache) (result, error
 		if imp.failed(&he) {
 			return result{}, he
 		}
-		return result{}, scriptError("%s", strings.TrimRight(a.err.Error(), "\n"))
+		if errors.As(a.err, &he) {
+			return result{}, he
+		}
+		msg := strings.TrimRight(a.err.Error(), "\n")
+		if i := strings.Index(msg, "\ngoroutine "); i >= 0 {
+			msg = msg[:i] // an evaluator crash: its Go stack helps nobody
+		}
+		return result{}, scriptError("%s", msg)
 	}
 	if len(a.out) > 4*in.Limits.Size {
 		return result{}, sizeError(in.Name, in.Limits.Size) // JSON is far larger than the YAML it makes only with indentation
@@ -102,30 +99,70 @@ func jsonKind(v any) string {
 	return "a value"
 }
 
-// setExtVars gives the script Drone's external variables: build.<field>,
-// build.param.<name>, repo.<field> and input.<name>.
-func setExtVars(vm *jsonnet.VM, in Input) {
+// extVars are Drone's external variables: build.<field>,
+// build.param.<name>, repo.<field> and input.<name>, as strings (vars) or
+// Jsonnet code (code: booleans and non-string inputs).
+func extVars(in Input) (vars, code map[string]string) {
+	vars, code = map[string]string{}, map[string]string{}
 	set := func(prefix string, fs []field) {
 		for _, f := range fs {
 			if f.bool {
-				vm.ExtCode(prefix+f.name, boolCode(f.flag))
+				code[prefix+f.name] = boolCode(f.flag)
 			} else {
-				vm.ExtVar(prefix+f.name, f.str)
+				vars[prefix+f.name] = f.str
 			}
 		}
 	}
 	set("build.", buildFields(in.Build))
 	set("repo.", repoFields(in.Repo))
 	for k, v := range in.Build.Params {
-		vm.ExtVar("build.param."+k, v)
+		vars["build.param."+k] = v
 	}
-	for _, k := range slices.Sorted(maps.Keys(in.Params)) {
-		if s, ok := in.Params[k].(string); ok {
-			vm.ExtVar("input."+k, s)
+	for k, v := range in.Params {
+		if s, ok := v.(string); ok {
+			vars["input."+k] = s
 			continue
 		}
-		b, _ := json.Marshal(in.Params[k])
-		vm.ExtCode("input."+k, string(b))
+		b, _ := json.Marshal(v)
+		code["input."+k] = string(b)
+	}
+	return vars, code
+}
+
+// newVM returns a VM with the limits and variables of a job.
+func newVM(vars, code map[string]string, imp jsonnet.Importer) *jsonnet.VM {
+	vm := jsonnet.MakeVM()
+	vm.MaxStack = jsonnetMaxStack
+	vm.Importer(imp)
+	for k, v := range vars {
+		vm.ExtVar(k, v)
+	}
+	for k, v := range code {
+		vm.ExtCode(k, v)
+	}
+	return vm
+}
+
+// answer is the outcome of one evaluation.
+type answer struct {
+	out     string
+	err     error
+	timeout bool
+}
+
+func evalInProcess(ctx context.Context, name, script string, vars, code map[string]string, imp *importer) answer {
+	vm := newVM(vars, code, &memoImporter{lookup: imp.lookup})
+	done := make(chan answer, 1)
+	go func() {
+		out, err := vm.EvaluateAnonymousSnippet(name, script)
+		done <- answer{out: out, err: err}
+	}()
+	select {
+	case a := <-done:
+		return a
+	case <-ctx.Done():
+		imp.abandon()
+		return answer{timeout: true}
 	}
 }
 
@@ -141,38 +178,46 @@ func boolCode(b bool) string {
 // relative imports against its folder, and "@hangar//x" is accepted too.
 type importer struct {
 	*files
-	name string
-	mu   sync.Mutex // the VM goroutine may outlive the request
+	mu   sync.Mutex // an abandoned evaluation may outlive the request
+	seen map[modRef][]byte
 	gone bool
 	err  *httperr.Error
 }
 
-func (im *importer) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
+// lookup resolves and reads one import, counting it against the module
+// limits once.
+func (im *importer) lookup(importedFrom, spec string) ([]byte, string, error) {
 	im.mu.Lock()
 	defer im.mu.Unlock()
 	if im.gone {
-		return jsonnet.Contents{}, "", context.Canceled
+		return nil, "", context.Canceled
 	}
 	from := modRef{rootLib, "main.jsonnet"}
 	if strings.HasPrefix(importedFrom, "@hangar//") {
 		from.path = strings.TrimPrefix(importedFrom, "@hangar//")
 	}
-	spec := importedPath
 	if strings.HasPrefix(spec, "//") {
-		return jsonnet.Contents{}, "", im.fail(scriptError("%q: Jsonnet imports read the config repository's library only (%s/)", spec, LibDir))
+		return nil, "", im.fail(scriptError("%q: Jsonnet imports read the config repository's library only (%s/)", spec, LibDir))
 	}
 	ref, err := resolve(from, spec)
 	if err == nil && ref.root != rootLib {
 		err = scriptError("%q: Jsonnet imports read the config repository's library only (%s/)", spec, LibDir)
 	}
 	if err != nil {
-		return jsonnet.Contents{}, "", im.fail(err)
+		return nil, "", im.fail(err)
+	}
+	if b, ok := im.seen[ref]; ok {
+		return b, ref.display(), nil
 	}
 	b, err := im.read(ref)
 	if err != nil {
-		return jsonnet.Contents{}, "", im.fail(err)
+		return nil, "", im.fail(err)
 	}
-	return jsonnet.MakeContentsRaw(b), ref.display(), nil
+	if im.seen == nil {
+		im.seen = map[modRef][]byte{}
+	}
+	im.seen[ref] = b
+	return b, ref.display(), nil
 }
 
 // fail remembers a backend failure so it keeps its 503; script errors are
@@ -196,4 +241,27 @@ func (im *importer) abandon() {
 	im.mu.Lock()
 	defer im.mu.Unlock()
 	im.gone = true
+}
+
+// memoImporter adapts a lookup to go-jsonnet, which requires the same
+// Contents value each time a file is imported.
+type memoImporter struct {
+	lookup func(from, path string) ([]byte, string, error)
+	seen   map[string]jsonnet.Contents
+}
+
+func (m *memoImporter) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
+	b, foundAt, err := m.lookup(importedFrom, importedPath)
+	if err != nil {
+		return jsonnet.Contents{}, "", err
+	}
+	if c, ok := m.seen[foundAt]; ok {
+		return c, foundAt, nil
+	}
+	if m.seen == nil {
+		m.seen = map[string]jsonnet.Contents{}
+	}
+	c := jsonnet.MakeContentsRaw(b)
+	m.seen[foundAt] = c
+	return c, foundAt, nil
 }

@@ -45,7 +45,19 @@ type Options struct {
 	// RepoFiles reads the repository being built; nil refuses every
 	// load("//…"). FromEnv fills it from the SCM settings.
 	RepoFiles RepoFiles
+	// JsonnetWorker is the command that runs one Jsonnet evaluation in its
+	// own process (a binary answering to WorkerArg); empty evaluates in
+	// process, where an evaluation past its time limit cannot be stopped.
+	// FromEnv uses DefaultJsonnetWorker.
+	JsonnetWorker []string
+	// JsonnetMemory bounds a Jsonnet worker's heap
+	// (HANGAR_CONVERT_JSONNET_MEMORY).
+	JsonnetMemory int64
 }
+
+// DefaultJsonnetWorker is the worker command FromEnv uses; the hangar
+// binary sets it to itself.
+var DefaultJsonnetWorker []string
 
 // OptionsFromEnv reads Options through lookup, reporting every invalid
 // setting at once. RepoFiles is left for the caller.
@@ -65,6 +77,8 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 		CacheSize:       r.Bytes(DefaultCacheSize, "HANGAR_CONVERT_CACHE_SIZE"),
 		ModuleCacheSize: r.Bytes(DefaultModuleCache, "HANGAR_CONVERT_MODULE_CACHE_SIZE"),
 		RepoLoads:       r.List([]string{"trusted"}, "HANGAR_CONVERT_REPO_LOADS"),
+		JsonnetWorker:   DefaultJsonnetWorker,
+		JsonnetMemory:   r.Bytes(DefaultJsonnetMemory, "HANGAR_CONVERT_JSONNET_MEMORY"),
 	}
 	r.Check(o.Secret != "", "DRONE_SECRET", "must be set (or DRONE_CONVERT_PLUGIN_SECRET): the shared secret Drone signs with")
 	r.Check(o.Skew > 0, "HANGAR_SIGNATURE_SKEW", "must be positive")
@@ -75,6 +89,7 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	r.Check(o.Limits.Modules > 0, "HANGAR_CONVERT_MAX_MODULES", "must be positive")
 	r.Check(o.Limits.ModuleBytes > 0, "HANGAR_CONVERT_MAX_MODULE_BYTES", "must be positive")
 	r.Check(o.CacheSize >= 0, "HANGAR_CONVERT_CACHE_SIZE", "must not be negative")
+	r.Check(o.JsonnetMemory > 0, "HANGAR_CONVERT_JSONNET_MEMORY", "must be positive")
 	r.Check(o.ModuleCacheSize >= 0, "HANGAR_CONVERT_MODULE_CACHE_SIZE", "must not be negative")
 	if err := checkRepoLoads(o.RepoLoads); err != nil {
 		r.Fail("HANGAR_CONVERT_REPO_LOADS", "%v", err)

@@ -94,7 +94,7 @@ type Input struct {
 // runtime, limits, loads), Unavailable when a repository could not be read,
 // Invalid for an unknown kind.
 func Render(ctx context.Context, in Input) (string, error) {
-	out, err := render(ctx, in, nil)
+	out, err := render(ctx, in, nil, nil)
 	return out.yaml, err
 }
 
@@ -107,7 +107,7 @@ type result struct {
 	cacheable bool
 }
 
-func render(ctx context.Context, in Input, mods *moduleCache) (result, error) {
+func render(ctx context.Context, in Input, mods *moduleCache, w *worker) (result, error) {
 	in.Limits = in.Limits.withDefaults()
 	if in.Kind == "" {
 		in.Kind = wire.ScriptKind(in.Name)
@@ -118,7 +118,7 @@ func render(ctx context.Context, in Input, mods *moduleCache) (result, error) {
 	case KindStarlark:
 		return runStarlark(ctx, in, mods)
 	case KindJsonnet:
-		return runJsonnet(ctx, in, mods)
+		return runJsonnet(ctx, in, mods, w)
 	}
 	return result{}, httperr.New(httperr.Invalid, "%s: cannot convert a %q file: only starlark and jsonnet", in.Name, in.Kind)
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,7 @@ type service struct {
 	results     resultCache
 	bodies      *lru[seenBody] // request body hash → result key
 	mods        *moduleCache
+	worker      *worker
 	hits        prometheus.Counter
 	misses      prometheus.Counter
 	conversions *prometheus.CounterVec
@@ -70,6 +72,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		results: resultCache{newLRU[*cached](opts.CacheSize)},
 		bodies:  newLRU[seenBody](opts.CacheSize / 16),
 		mods:    newModuleCache(opts.ModuleCacheSize),
+		worker:  newWorker(opts.JsonnetWorker, opts.JsonnetMemory, runtime.NumCPU()),
 		conversions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hangar_convert_conversions_total",
 			Help: "Conversions run (cache misses) by kind and outcome (ok, error).",
@@ -133,7 +136,7 @@ func (s *service) convert(w http.ResponseWriter, r *http.Request) {
 	}
 	s.misses.Inc()
 	gen, hasGen := generation(s.config)
-	res, err := render(r.Context(), in, s.mods)
+	res, err := render(r.Context(), in, s.mods, s.worker)
 	if err != nil {
 		s.conversions.WithLabelValues(in.Kind, "error").Inc()
 		httperr.Write(w, r, err)

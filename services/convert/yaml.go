@@ -235,6 +235,7 @@ func appendScalarString(b []byte, s string, col int) []byte {
 var keywords = map[string]bool{
 	"y": true, "n": true, "yes": true, "no": true, "true": true, "false": true,
 	"on": true, "off": true, "null": true, "~": true, "<<": true, "=": true,
+	".inf": true, ".nan": true, "-.inf": true,
 }
 
 func plainSafe(s string) bool {
@@ -242,8 +243,9 @@ func plainSafe(s string) bool {
 		return false
 	}
 	switch c := s[0]; {
-	case c == '-' && len(s) > 1 && isLetter(s[1]):
-		// "-mod=readonly": a dash before a letter is neither an item nor a number.
+	case (c == '-' || c == '.') && len(s) > 1 && isLetter(s[1]):
+		// "-mod=readonly", ".drone.star": before a letter, neither is an
+		// indicator or part of a number (.inf and .nan are keywords).
 	case c >= '0' && c <= '9', strings.IndexByte("-?:,[]{}#&*!|>'\"%@`.+~ <=", c) >= 0:
 		return false // indicators, and anything that could start a number
 	}

@@ -19,7 +19,7 @@ func TestEmitterRoundTrip(t *testing.T) {
 	strs := []string{
 		"", " ", "plain", "go test ./...", "yes", "No", "ON", "off", "y", "n", "true", "False", "null", "Null", "~",
 		"0", "0123", "1.22", "1e3", "0x1F", "0o17", "1_000", "12:30", "2024-01-01", ".inf", "-.inf", ".nan", "+1", "-1",
-		"-mod=readonly", "-", "--", "---", "...", "- a", "? x", ": x", "a: b", "a:b", "key:", "a #b", "a#b", "#c",
+		"-mod=readonly", ".drone.star", ".Inf", ".NaN", "-.Inf", ".e1", "-e", "-", "--", "---", "...", "- a", "? x", ": x", "a: b", "a:b", "key:", "a #b", "a#b", "#c",
 		"@x", "`x", "*x", "&x", "!x", "%x", "{x}", "[x]", ",x", "|x", ">x", "'x", "\"x", "x'", "<<", "=",
 		" lead", "trail ", "tab\tx", "é", "日本", "line\nline", "line\n", "line\n\n", "\nlead", "a\n  b\n", "a\n \nb",
 		"a\r\nb", "nul\x00x", "bell\a", "\u2028", "\ufeffbom", "back\\slash", "quote\"s", "${DRONE_COMMIT}", "$(date)",

@@ -20,6 +20,19 @@ import (
 	"github.com/hangar-ci/hangar/shared/tree"
 )
 
+// The binary runs the convert service's Jsonnet evaluations in child
+// processes of itself (`hangar convert-jsonnet-worker`), so that one past
+// its time or memory limit can be killed. Test binaries of this package
+// cannot serve as workers, so they keep evaluating in process.
+func init() {
+	tools[convert.WorkerArg] = func(context.Context, []string, envconf.Lookup, io.Writer, io.Writer) error {
+		return convert.JsonnetWorker(os.Stdin, os.Stdout)
+	}
+	if exe, err := os.Executable(); err == nil && !strings.HasSuffix(exe, ".test") {
+		convert.DefaultJsonnetWorker = []string{exe, convert.WorkerArg}
+	}
+}
+
 // renderTool is `hangar convert FILE [flags]`: it renders a Starlark or
 // Jsonnet pipeline locally, exactly as the convert service would, so a user
 // can check a pipeline before pushing it.
