@@ -181,7 +181,7 @@ func (l *linter) file(ctx context.Context, name string) {
 		return
 	}
 	for _, v := range l.policy.Evaluate(ctx, validate.Input{Build: build, Repo: repo, Manifest: m}) {
-		line := lineOf(m, v.Pipeline, v.Step)
+		line := v.Line
 		if v.Outcome != validate.OutcomeDeny {
 			fmt.Fprintf(l.out, "%s: note: %s builds of %s: rule %q: %s%s\n", at(shown, line), v.Outcome, repo.Slug, v.Rule, v.Message, where(v.Pipeline, v.Step))
 			continue
@@ -207,20 +207,4 @@ func where(p, step string) string {
 		return fmt.Sprintf(" (step %q)", step)
 	}
 	return ""
-}
-
-// lineOf finds the line of a named pipeline or step.
-func lineOf(m *pipeline.Manifest, name, step string) int {
-	for _, p := range m.Pipelines() {
-		if p.Name != name {
-			continue
-		}
-		for _, c := range append(append([]*pipeline.Container{}, p.Steps...), p.Services...) {
-			if step != "" && c.Name == step {
-				return c.Line
-			}
-		}
-		return p.Line
-	}
-	return 0
 }

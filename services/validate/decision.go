@@ -86,10 +86,7 @@ func analyze(data string, trusted bool, o CheckOptions) *analysis {
 		v := Violation{Rule: rule, Outcome: OutcomeDeny, Message: err.Error()}
 		var pe *pipeline.Error
 		if errors.As(err, &pe) {
-			v.Pipeline, v.Step = pe.Pipeline, pe.Step
-			if pe.Line > 0 {
-				v.Message = fmt.Sprintf("line %d: %s", pe.Line, pe.Message)
-			}
+			v.Pipeline, v.Step, v.Line = pe.Pipeline, pe.Step, pe.Line
 		}
 		a.vs = append(a.vs, v)
 	}

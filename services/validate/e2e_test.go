@@ -55,7 +55,7 @@ func TestEndToEndDroneClient(t *testing.T) {
 		{"deny names rule and step", strings.Replace(goodYAML, "golang:1.26", "evil/miner:1", 1), pushBuild(), errDeny,
 			[]string{`rule \"approved-images\"`, `pipeline \"build\"`, `step \"test\"`, `image \"evil/miner:1\" is not in the allowed list`}},
 		{"deny lists every violation", goodYAML + "- name: two\n  image: alpine\n- name: three\n  image: busybox:1\n", pushBuild(), errDeny,
-			[]string{`step \"two\": image \"alpine\" is denied by \"**/*:latest\"`, `step \"three\": image \"busybox:1\" is not in the allowed list`}},
+			[]string{`step \"two\" (line 7): image \"alpine\" is denied by \"**/*:latest\"`, `step \"three\" (line 9): image \"busybox:1\" is not in the allowed list`}},
 		{"lint error", goodYAML + "- name: test\n  image: golang:1.26\n", pushBuild(), errDeny,
 			[]string{`rule \"lint/duplicate-step\"`, `linter: duplicate step names`}},
 		{"parse error", "kind: pipeline\nsteps: [\n", pushBuild(), errDeny, []string{`rule \"parse\"`, "line 2"}},

@@ -59,7 +59,10 @@ type Violation struct {
 	Outcome  string
 	Pipeline string
 	Step     string
-	Message  string
+	// Line is the file line of the step, else of the pipeline; 0 for a
+	// rule about the whole build.
+	Line    int
+	Message string
 }
 
 func (v Violation) String() string {
@@ -70,6 +73,9 @@ func (v Violation) String() string {
 	}
 	if v.Step != "" {
 		fmt.Fprintf(&b, ", step %q", v.Step)
+	}
+	if v.Line > 0 {
+		fmt.Fprintf(&b, " (line %d)", v.Line)
 	}
 	return b.String() + ": " + v.Message
 }
@@ -130,10 +136,10 @@ func (ev *evaluation) add(r *Rule, p *pipeline.Pipeline, c *pipeline.Container, 
 		v.Message = r.Message + " (" + v.Message + ")"
 	}
 	if p != nil {
-		v.Pipeline = p.Name
+		v.Pipeline, v.Line = p.Name, p.Line
 	}
 	if c != nil {
-		v.Step = c.Name
+		v.Step, v.Line = c.Name, c.Line
 	}
 	ev.out = append(ev.out, v)
 }
