@@ -2,7 +2,12 @@ package secret
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+
+	dronesecret "github.com/drone/drone-go/plugin/secret"
 
 	"github.com/hangar-ci/hangar/shared/vaulttest"
 )
@@ -11,6 +16,9 @@ import (
 // client, signature, real HTTP, restriction and policy checks, the Vault
 // read) with a direct read of the same secret through the Vault client, in
 // the same run against the same Vault. Target: hangar < 1.5× vault-direct.
+// bare-hop is drone-go's client against a net/http handler answering a
+// constant secret: the cost of the extra loopback hop alone, so
+// hangar − vault-direct − bare-hop is what Hangar's own work costs.
 func BenchmarkLookup(b *testing.B) {
 	v := vaulttest.Start(b)
 	v.Write(b, "secret/data/bench", map[string]any{"data": map[string]any{
@@ -24,6 +32,20 @@ func BenchmarkLookup(b *testing.B) {
 		for b.Loop() {
 			s, err := v.Client.Logical().ReadWithContext(ctx, "secret/data/bench")
 			if err != nil || s == nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("bare-hop", func(b *testing.B) {
+		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"name":"password","data":"constant"}`)
+		}))
+		defer ts.Close()
+		c := dronesecret.Client(ts.URL, testSecret, false)
+		for b.Loop() {
+			if _, err := c.Find(ctx, req); err != nil {
 				b.Fatal(err)
 			}
 		}
