@@ -98,12 +98,13 @@ func split(data []byte) []Document {
 			data = nil
 		}
 		line = bytes.TrimSuffix(line, []byte{'\r'})
+		// Drone's order: a separator closes the document, any line opens
+		// one if none is open, and only then does a terminator stop the
+		// reading, so a file that starts with "..." holds one empty
+		// document (an error), not none.
 		sep := bytes.HasPrefix(line, []byte("---"))
 		if sep {
 			cur = nil
-		}
-		if bytes.HasPrefix(line, []byte("...")) && !sep {
-			break
 		}
 		if cur == nil {
 			start := lineNo
@@ -115,6 +116,9 @@ func split(data []byte) []Document {
 		}
 		if sep {
 			continue
+		}
+		if bytes.HasPrefix(line, []byte("...")) {
+			break
 		}
 		cur.Raw = append(append(cur.Raw, line...), '\n')
 	}

@@ -26,6 +26,8 @@ func TestParseDocuments(t *testing.T) {
 		{"comment-only document fails", "kind: pipeline\n---\n# nothing\n", nil, nil, "yaml: missing kind attribute"},
 		{"empty kind fails", "kind: \"\"\nname: a\n", nil, nil, "yaml: missing kind attribute"},
 		{"terminator stops reading", "kind: pipeline\n...\n: this is not yaml [\n", []string{"*pipeline.Pipeline"}, []int{1}, ""},
+		{"terminator first opens an empty document", "...\nkind: pipeline\n", nil, nil, "yaml: missing kind attribute"},
+		{"terminator after separator leaves an empty document", "kind: pipeline\n---\n...\n", nil, nil, "yaml: missing kind attribute"},
 		{"separator with text is a separator", "kind: pipeline\n--- ignored\nkind: secret\n", []string{"*pipeline.Pipeline", "*pipeline.Secret"}, []int{1, 3}, ""},
 		{"empty file", "", []string{}, []int{}, ""},
 		{"crlf lines", "kind: pipeline\r\nname: a\r\n", []string{"*pipeline.Pipeline"}, []int{1}, ""},
