@@ -59,6 +59,9 @@ func TestEndToEndDroneClient(t *testing.T) {
 		{"lint error", goodYAML + "- name: test\n  image: golang:1.26\n", pushBuild(), errDeny,
 			[]string{`rule \"lint/duplicate-step\"`, `linter: duplicate step names`}},
 		{"parse error", "kind: pipeline\nsteps: [\n", pushBuild(), errDeny, []string{`rule \"parse\"`, "line 2"}},
+		{"unconverted script", "# hangar: kind=starlark path=octo/api/default.star\ndef main(ctx):\n  return {}\n", pushBuild(), errDeny,
+			[]string{`octo/api/default.star is a starlark script that was not converted`}},
+		{"trailing separator", goodYAML + "---\n", pushBuild(), errDeny, []string{"yaml: missing kind attribute"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
