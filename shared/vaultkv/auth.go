@@ -119,7 +119,7 @@ func (c *Client) relogin(ctx context.Context, seen uint64) error {
 	c.lastErr = nil
 	c.mu.Unlock()
 	c.logger.Info("vault: logged in", slog.String("method", c.auth.name()),
-		slog.Duration("ttl", ttl), slog.Bool("renewable", sec.Auth.Renewable))
+		slog.String("ttl", ttl.String()), slog.Bool("renewable", sec.Auth.Renewable))
 	// Wake Run so it schedules renewal for the new lease.
 	select {
 	case c.kick <- struct{}{}:

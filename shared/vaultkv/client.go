@@ -7,6 +7,7 @@ package vaultkv
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -72,9 +73,12 @@ func New(opts Options, logger *slog.Logger) (*Client, error) {
 	if ps := opts.problems(); len(ps) > 0 {
 		return nil, fmt.Errorf("vault: %s: %s", ps[0].name, ps[0].msg)
 	}
+	hc := cleanhttp.DefaultPooledClient()
+	// ConfigureTLS fills in this config; Vault's own default is TLS 1.2+.
+	hc.Transport.(*http.Transport).TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	cfg := &api.Config{
 		Address:      opts.Addr,
-		HttpClient:   cleanhttp.DefaultPooledClient(),
+		HttpClient:   hc,
 		MaxRetries:   opts.MaxRetries,
 		Timeout:      opts.Timeout,
 		MinRetryWait: 200 * time.Millisecond,

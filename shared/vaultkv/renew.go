@@ -31,7 +31,7 @@ func (c *Client) Run(ctx context.Context) error {
 				return nil
 			}
 			c.setErr(err)
-			c.logger.Error("vault: token upkeep failed; retrying", slog.String("error", err.Error()), slog.Duration("retry_in", backoff))
+			c.logger.Error("vault: token upkeep failed; retrying", slog.String("error", err.Error()), slog.String("retry_in", backoff.String()))
 			wait = backoff
 			backoff = min(backoff*2, maxBackoff)
 		} else {
@@ -113,14 +113,14 @@ func (c *Client) renew(ctx context.Context, gen uint64, l lease) (time.Duration,
 		c.lastErr = nil
 	}
 	c.mu.Unlock()
-	c.logger.Info("vault: token renewed", slog.Duration("ttl", ttl))
+	c.logger.Info("vault: token renewed", slog.String("ttl", ttl.String()))
 	if ttl < l.desired {
 		// Vault capped the renewal: the token's max TTL is near.
 		if c.auth.canLogin() {
-			c.logger.Info("vault: token near its max TTL; logging in again", slog.Duration("ttl", ttl))
+			c.logger.Info("vault: token near its max TTL; logging in again", slog.String("ttl", ttl.String()))
 			return 0, c.relogin(ctx, gen)
 		}
-		c.logger.Warn("vault: the fixed token is near its max TTL and cannot be replaced", slog.Duration("ttl", ttl))
+		c.logger.Warn("vault: the fixed token is near its max TTL and cannot be replaced", slog.String("ttl", ttl.String()))
 	}
 	c.mu.Lock()
 	l = c.lease
