@@ -16,6 +16,7 @@ import (
 	"go.starlark.net/lib/json"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/syntax"
 
 	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -155,7 +156,7 @@ func BenchmarkDroneBaseline(b *testing.B) {
 	drone := func() {
 		thread := &starlark.Thread{Name: "drone"}
 		thread.SetMaxExecutionSteps(DefaultStepLimit)
-		globals, err := starlark.ExecFileOptions(fileOptions, thread, ".drone.star", src, starlark.StringDict{"json": json.Module, "struct": starlark.NewBuiltin("struct", starlarkstruct.Make)})
+		globals, err := starlark.ExecFileOptions(&syntax.FileOptions{}, thread, ".drone.star", src, starlark.StringDict{"json": json.Module, "struct": starlark.NewBuiltin("struct", starlarkstruct.Make)})
 		if err != nil {
 			b.Fatal(err)
 		}

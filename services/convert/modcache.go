@@ -46,6 +46,7 @@ func (c *moduleCache) compile(name string, src []byte, isPredeclared func(string
 	if err != nil {
 		return nil, err
 	}
+	guardFile(f)
 	p, err := starlark.FileProgram(f, isPredeclared)
 	if err != nil {
 		return nil, err

@@ -23,7 +23,7 @@ func runStarlark(ctx context.Context, in Input, mods *moduleCache) (result, erro
 		byFile:  map[string]modRef{},
 		modules: map[modRef]*module{},
 	}
-	l.predeclared = predeclared(in.Limits.Steps)
+	l.predeclared = predeclared(in.Limits)
 	var stepsOut atomic.Bool
 	thread := &starlark.Thread{
 		Name:  "convert " + in.Name,
@@ -193,9 +193,11 @@ func (l *starLoader) load(thread *starlark.Thread, spec string) (starlark.String
 // Starlark's universe: json and struct, and a range that refuses more
 // elements than the step limit, since no script could iterate over them
 // and list(range(10**8)) would allocate gigabytes in one step.
-func predeclared(steps uint64) starlark.StringDict {
+func predeclared(l Limits) starlark.StringDict {
 	orig := starlark.Universe["range"].(*starlark.Builtin)
-	return starlark.StringDict{
+	steps := l.Steps
+	d := guards(l)
+	for k, v := range (starlark.StringDict{
 		"json":   json.Module,
 		"struct": starlark.NewBuiltin("struct", starlarkstruct.Make),
 		"range": starlark.NewBuiltin("range", func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -208,5 +210,8 @@ func predeclared(steps uint64) starlark.StringDict {
 			}
 			return v, nil
 		}),
+	}) {
+		d[k] = v
 	}
+	return d
 }

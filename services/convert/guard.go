@@ -1,0 +1,181 @@
+package convert
+
+import (
+	"fmt"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// Starlark's own allocation cap is 2^30 elements per operation, so
+// [0] * 10**8 or s + s on a large string allocates gigabytes in a single
+// step, before any step limit can act. guardFile rewrites every x * y and
+// x + y (and x *= y on a name) into calls of the builtins below, which
+// refuse results longer than the step limit (sequences; no script could
+// iterate over more) or four times the output limit (strings). Numbers
+// are unaffected. Growth by other means (str.replace, "%s%s" % (s, s), …)
+// is stopped by the memory watch.
+
+const (
+	mulName = "_hangar_mul"
+	addName = "_hangar_add"
+)
+
+// guards returns the checked * and + for the given limits.
+func guards(l Limits) starlark.StringDict {
+	maxElems, maxBytes := int(min(l.Steps, 1<<30)), 4*l.Size
+	check := func(op string, v starlark.Value) error {
+		switch v := v.(type) {
+		case starlark.String:
+			if len(v) > maxBytes {
+				return fmt.Errorf("%s makes a string of %d bytes, over 4× the output limit (%d bytes, DRONE_STARLARK_SIZE_LIMIT)", op, len(v), l.Size)
+			}
+		case starlark.Bytes:
+			if len(v) > maxBytes {
+				return fmt.Errorf("%s makes bytes of length %d, over 4× the output limit (%d bytes, DRONE_STARLARK_SIZE_LIMIT)", op, len(v), l.Size)
+			}
+		case starlark.Sequence:
+			if v.Len() > maxElems {
+				return fmt.Errorf("%s makes a %s of %d elements, more than the step limit (%d, DRONE_STARLARK_STEP_LIMIT)", op, v.Type(), v.Len(), l.Steps)
+			}
+		}
+		return nil
+	}
+	mul := func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		x, y := args[0], args[1]
+		seq, n := x, y
+		if _, ok := x.(starlark.Int); ok {
+			seq, n = y, x
+		}
+		if count, ok := n.(starlark.Int); ok {
+			var l, limit int
+			what := "elements"
+			switch s := seq.(type) {
+			case starlark.String:
+				l, limit, what = len(s), maxBytes, "bytes"
+			case starlark.Bytes:
+				l, limit, what = len(s), maxBytes, "bytes"
+			case starlark.Sequence:
+				l, limit = s.Len(), maxElems
+			}
+			// A count too large for int64 is left to Starlark's own refusal.
+			if times, ok := count.Int64(); ok && l > 0 && times > int64(limit/l) {
+				return nil, fmt.Errorf("repeating a %s of %d %s %d times makes more than %d %s (%s)", seq.Type(), l, what, times, limit, what, limitName(what))
+			}
+		}
+		return starlark.Binary(syntax.STAR, x, y)
+	}
+	add := func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		v, err := starlark.Binary(syntax.PLUS, args[0], args[1])
+		if err != nil {
+			return nil, err
+		}
+		return v, check("+", v)
+	}
+	return starlark.StringDict{mulName: starlark.NewBuiltin("*", mul), addName: starlark.NewBuiltin("+", add)}
+}
+
+func limitName(what string) string {
+	if what == "bytes" {
+		return "4× DRONE_STARLARK_SIZE_LIMIT"
+	}
+	return "DRONE_STARLARK_STEP_LIMIT"
+}
+
+// guardFile rewrites the file's * and + into guarded calls.
+func guardFile(f *syntax.File) {
+	guardStmts(f.Stmts)
+}
+
+func guardStmts(stmts []syntax.Stmt) {
+	for _, s := range stmts {
+		switch s := s.(type) {
+		case *syntax.AssignStmt:
+			s.LHS = guardExpr(s.LHS)
+			s.RHS = guardExpr(s.RHS)
+			if id, ok := s.LHS.(*syntax.Ident); ok && s.Op == syntax.STAR_EQ {
+				s.Op = syntax.EQ
+				s.RHS = call(mulName, s.OpPos, &syntax.Ident{NamePos: id.NamePos, Name: id.Name}, s.RHS)
+			}
+		case *syntax.DefStmt:
+			guardList(s.Params)
+			guardStmts(s.Body)
+		case *syntax.ExprStmt:
+			s.X = guardExpr(s.X)
+		case *syntax.IfStmt:
+			s.Cond = guardExpr(s.Cond)
+			guardStmts(s.True)
+			guardStmts(s.False)
+		case *syntax.ForStmt:
+			s.X = guardExpr(s.X)
+			guardStmts(s.Body)
+		case *syntax.WhileStmt:
+			s.Cond = guardExpr(s.Cond)
+			guardStmts(s.Body)
+		case *syntax.ReturnStmt:
+			s.Result = guardExpr(s.Result)
+		}
+	}
+}
+
+func guardList(es []syntax.Expr) {
+	for i := range es {
+		es[i] = guardExpr(es[i])
+	}
+}
+
+func call(name string, pos syntax.Position, x, y syntax.Expr) syntax.Expr {
+	return &syntax.CallExpr{Fn: &syntax.Ident{NamePos: pos, Name: name}, Lparen: pos, Args: []syntax.Expr{x, y}, Rparen: pos}
+}
+
+func guardExpr(e syntax.Expr) syntax.Expr {
+	switch e := e.(type) {
+	case nil:
+		return nil
+	case *syntax.BinaryExpr:
+		e.X, e.Y = guardExpr(e.X), guardExpr(e.Y)
+		switch e.Op {
+		case syntax.STAR:
+			return call(mulName, e.OpPos, e.X, e.Y)
+		case syntax.PLUS:
+			return call(addName, e.OpPos, e.X, e.Y)
+		}
+	case *syntax.UnaryExpr:
+		e.X = guardExpr(e.X)
+	case *syntax.ParenExpr:
+		e.X = guardExpr(e.X)
+	case *syntax.CallExpr:
+		e.Fn = guardExpr(e.Fn)
+		guardList(e.Args)
+	case *syntax.DotExpr:
+		e.X = guardExpr(e.X)
+	case *syntax.IndexExpr:
+		e.X, e.Y = guardExpr(e.X), guardExpr(e.Y)
+	case *syntax.SliceExpr:
+		e.X, e.Lo, e.Hi, e.Step = guardExpr(e.X), guardExpr(e.Lo), guardExpr(e.Hi), guardExpr(e.Step)
+	case *syntax.ListExpr:
+		guardList(e.List)
+	case *syntax.TupleExpr:
+		guardList(e.List)
+	case *syntax.DictExpr:
+		guardList(e.List)
+	case *syntax.DictEntry:
+		e.Key, e.Value = guardExpr(e.Key), guardExpr(e.Value)
+	case *syntax.CondExpr:
+		e.Cond, e.True, e.False = guardExpr(e.Cond), guardExpr(e.True), guardExpr(e.False)
+	case *syntax.LambdaExpr:
+		guardList(e.Params)
+		e.Body = guardExpr(e.Body)
+	case *syntax.Comprehension:
+		e.Body = guardExpr(e.Body)
+		for _, c := range e.Clauses {
+			switch c := c.(type) {
+			case *syntax.ForClause:
+				c.X = guardExpr(c.X)
+			case *syntax.IfClause:
+				c.Cond = guardExpr(c.Cond)
+			}
+		}
+	}
+	return e
+}
