@@ -233,21 +233,23 @@ func serviceAccountJWT(t *testing.T, ns, name, uid string) string {
 
 var vaultEnableKube = vaultapi.EnableAuthOptions{Type: "kubernetes"}
 
-// TestTokenRenewal gives the service a fixed 2 s renewable token: it must
-// renew it and keep answering well past the first TTL.
+// TestTokenRenewal gives the service a fixed 3 s renewable token, renewed
+// every second: it must keep answering well past the first TTL.
 func TestTokenRenewal(t *testing.T) {
 	t.Parallel()
 	v := vaulttest.Start(t)
 	seed(t, v)
 	v.Policy(t, "hangar-read", readPolicy)
 	tok, err := v.Client.Auth().Token().CreateWithContext(context.Background(), &vaultapi.TokenCreateRequest{
-		Policies: []string{"hangar-read"}, TTL: "2s", Renewable: new(true), NoParent: true,
+		Policies: []string{"hangar-read"}, TTL: "3s", Renewable: new(true), NoParent: true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	token := value(tok.Auth.ClientToken)
-	h := start(t, Options{Vault: vaultOptions(v.Addr, token)}, nil)
+	opts := vaultOptions(v.Addr, token)
+	opts.Renewal = time.Second
+	h := start(t, Options{Vault: opts}, nil)
 	end := time.Now().Add(5 * time.Second)
 	for time.Now().Before(end) {
 		if _, err := h.find(t, "secret/docker", "password", pushMain); err != nil {
@@ -256,6 +258,6 @@ func TestTokenRenewal(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	if n := strings.Count(h.logs.String(), `"vault: token renewed"`); n < 2 {
-		t.Errorf("renewals: got %d, want at least 2 within 5 s of a 2 s token", n)
+		t.Errorf("renewals: got %d, want at least 2 within 5 s of a 3 s token", n)
 	}
 }
