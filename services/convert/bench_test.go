@@ -100,7 +100,7 @@ func BenchmarkRenderLarge(b *testing.B) {
 	in := largeInput(b, "push", rf)
 	b.Run("cold", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := render(context.Background(), in, nil, nil); err != nil {
+			if _, err := render(context.Background(), in, engine{}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -108,7 +108,7 @@ func BenchmarkRenderLarge(b *testing.B) {
 	b.Run("cached", func(b *testing.B) {
 		c := resultCache{newLRU[*cached](DefaultCacheSize)}
 		gen, ok := generation(in.Config)
-		r, err := render(context.Background(), in, nil, nil)
+		r, err := render(context.Background(), in, engine{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -181,12 +181,12 @@ func BenchmarkDroneBaseline(b *testing.B) {
 		for i, f := range []func(){
 			drone,
 			func() {
-				if _, err := render(context.Background(), in, nil, nil); err != nil {
+				if _, err := render(context.Background(), in, engine{}); err != nil {
 					b.Fatal(err)
 				}
 			},
 			func() {
-				if _, err := render(context.Background(), in, mods, nil); err != nil {
+				if _, err := render(context.Background(), in, engine{mods: mods}); err != nil {
 					b.Fatal(err)
 				}
 			},

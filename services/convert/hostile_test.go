@@ -166,7 +166,7 @@ func TestJsonnetLimits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			in := Input{Name: ".drone.jsonnet", Script: []byte(tt.script), Config: config, Limits: Limits{Timeout: 2 * time.Second}}
-			r, err := render(context.Background(), in, nil, w)
+			r, err := render(context.Background(), in, engine{worker: w})
 			if tt.want == "" {
 				if err != nil || r.yaml != "---\nkind: pipeline\n" {
 					t.Errorf("got %q, %v; want the pipeline", r.yaml, err)
@@ -177,5 +177,25 @@ func TestJsonnetLimits(t *testing.T) {
 				t.Errorf("got %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestMemoryWatch stops a script that grows a string by means no guard
+// sees (str.replace doubling it), then serves a valid request.
+func TestMemoryWatch(t *testing.T) {
+	t.Parallel()
+	config, _ := dirTree(t, hostileConfig(t))
+	opts := testOptions()
+	opts.MemoryLimit = 64 << 20
+	s := start(t, opts, config)
+	script := "def main(ctx):\n    s = \"x\" * 100000\n    for i in range(16):\n        s = s.replace(\"x\", \"xx\")\n    return {\"n\": len(s)}\n"
+	_, err := s.convert(context.Background(), request(".drone.star", script, "push"))
+	var de *drone.Error
+	if !errors.As(err, &de) || de.Code != 422 || !strings.Contains(de.Message, "live memory passed 67108864 bytes (HANGAR_CONVERT_MEMORY_LIMIT), stopped at .drone.star:4:") {
+		t.Fatalf("got %v, want a 422 naming the memory limit and the line", err)
+	}
+	cfg, err := s.convert(context.Background(), request(".drone.star", validScript, "push"))
+	if err != nil || !strings.Contains(cfg.Data, "name: still-push") {
+		t.Errorf("valid request afterwards: got %v, %v; want the pipeline", cfg, err)
 	}
 }

@@ -23,12 +23,12 @@ const jsonnetMaxStack = 500
 // evaluation runs in a child process that is killed at the deadline or
 // when it passes its memory limit; without one (Render, the CLI) it runs
 // in a goroutine that is abandoned at the deadline.
-func runJsonnet(ctx context.Context, in Input, mods *moduleCache, w *worker) (result, error) {
-	imp := &importer{files: newFiles(ctx, &in, mods)}
+func runJsonnet(ctx context.Context, in Input, e engine) (result, error) {
+	imp := &importer{files: newFiles(ctx, &in, e.mods)}
 	vars, code := extVars(in)
 	var a answer
-	if w != nil {
-		a = w.eval(ctx, job{Name: in.Name, Script: string(in.Script), Vars: vars, Code: code}, imp.lookup)
+	if e.worker != nil {
+		a = e.worker.eval(ctx, job{Name: in.Name, Script: string(in.Script), Vars: vars, Code: code}, imp.lookup)
 	} else {
 		a = evalInProcess(ctx, in.Name, string(in.Script), vars, code, imp)
 	}

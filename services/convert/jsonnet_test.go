@@ -40,7 +40,7 @@ func TestJsonnet(t *testing.T) {
 		{name: "runtime error", script: "{a: error 'no deploy target'}", wantErr: "no deploy target"},
 		{name: "wrong type", script: "42", wantErr: "the script evaluates to a number; want an object (one pipeline) or an array of objects"},
 		{name: "array of non-objects", script: "[{}, 'x']", wantErr: "item 1 is not an object"},
-		{name: "output too large", script: "{x: std.makeArray(30000, function(i) 'a fairly long string to fill the output, number ' + i)}", wantErr: "larger than 1048576 bytes"},
+		{name: "output too large", script: "local s = '" + strings.Repeat("abcdefgh", 500) + "'; {x: [s + i for i in std.range(1, 300)]}", wantErr: "larger than 1048576 bytes"},
 	}
 	w := newWorker(workerCmd(t), 0, 2)
 	for _, mode := range []string{"in process", "worker"} {
@@ -55,7 +55,7 @@ func TestJsonnet(t *testing.T) {
 				var err error
 				if mode == "worker" {
 					var r result
-					r, err = render(context.Background(), in, nil, w)
+					r, err = render(context.Background(), in, engine{worker: w})
 					got = r.yaml
 				} else {
 					got, err = Render(context.Background(), in)

@@ -94,7 +94,7 @@ type Input struct {
 // runtime, limits, loads), Unavailable when a repository could not be read,
 // Invalid for an unknown kind.
 func Render(ctx context.Context, in Input) (string, error) {
-	out, err := render(ctx, in, nil, nil)
+	out, err := render(ctx, in, engine{})
 	return out.yaml, err
 }
 
@@ -107,7 +107,15 @@ type result struct {
 	cacheable bool
 }
 
-func render(ctx context.Context, in Input, mods *moduleCache, w *worker) (result, error) {
+// engine is what a service keeps for its conversions; the zero engine
+// caches nothing, evaluates Jsonnet in process and watches no memory.
+type engine struct {
+	mods   *moduleCache
+	worker *worker
+	mem    *memWatch
+}
+
+func render(ctx context.Context, in Input, e engine) (result, error) {
 	in.Limits = in.Limits.withDefaults()
 	if in.Kind == "" {
 		in.Kind = wire.ScriptKind(in.Name)
@@ -116,9 +124,9 @@ func render(ctx context.Context, in Input, mods *moduleCache, w *worker) (result
 	defer cancel()
 	switch in.Kind {
 	case KindStarlark:
-		return runStarlark(ctx, in, mods)
+		return runStarlark(ctx, in, e)
 	case KindJsonnet:
-		return runJsonnet(ctx, in, mods, w)
+		return runJsonnet(ctx, in, e)
 	}
 	return result{}, httperr.New(httperr.Invalid, "%s: cannot convert a %q file: only starlark and jsonnet", in.Name, in.Kind)
 }

@@ -35,8 +35,7 @@ type service struct {
 	config      tree.Tree
 	results     resultCache
 	bodies      *lru[seenBody] // request body hash → result key
-	mods        *moduleCache
-	worker      *worker
+	engine      engine
 	hits        prometheus.Counter
 	misses      prometheus.Counter
 	conversions *prometheus.CounterVec
@@ -71,8 +70,11 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		config:  env.Repo,
 		results: resultCache{newLRU[*cached](opts.CacheSize)},
 		bodies:  newLRU[seenBody](opts.CacheSize / 16),
-		mods:    newModuleCache(opts.ModuleCacheSize),
-		worker:  newWorker(opts.JsonnetWorker, opts.JsonnetMemory, runtime.NumCPU()),
+		engine: engine{
+			mods:   newModuleCache(opts.ModuleCacheSize),
+			worker: newWorker(opts.JsonnetWorker, opts.JsonnetMemory, runtime.NumCPU()),
+			mem:    newMemWatch(opts.MemoryLimit),
+		},
 		conversions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hangar_convert_conversions_total",
 			Help: "Conversions run (cache misses) by kind and outcome (ok, error).",
@@ -136,7 +138,7 @@ func (s *service) convert(w http.ResponseWriter, r *http.Request) {
 	}
 	s.misses.Inc()
 	gen, hasGen := generation(s.config)
-	res, err := render(r.Context(), in, s.mods, s.worker)
+	res, err := render(r.Context(), in, s.engine)
 	if err != nil {
 		s.conversions.WithLabelValues(in.Kind, "error").Inc()
 		httperr.Write(w, r, err)

@@ -17,7 +17,8 @@ import (
 
 // runStarlark runs main(ctx) of a Starlark script, as Drone's converter
 // does, and writes the pipelines it returns.
-func runStarlark(ctx context.Context, in Input, mods *moduleCache) (result, error) {
+func runStarlark(ctx context.Context, in Input, e engine) (result, error) {
+	mods := e.mods
 	l := &starLoader{
 		files:   newFiles(ctx, &in, mods),
 		byFile:  map[string]modRef{},
@@ -37,9 +38,13 @@ func runStarlark(ctx context.Context, in Input, mods *moduleCache) (result, erro
 	thread.SetMaxExecutionSteps(in.Limits.Steps)
 	stop := context.AfterFunc(ctx, func() { thread.Cancel("timeout") })
 	defer stop()
+	var memOut atomic.Bool
+	defer e.mem.track(thread, &memOut)()
 
 	fail := func(err error) (result, error) {
 		switch {
+		case memOut.Load():
+			return result{}, scriptError("%s: the conversion was stopped because the service's live memory passed %d bytes (HANGAR_CONVERT_MEMORY_LIMIT)%s", in.Name, e.mem.limit, where(err))
 		case stepsOut.Load():
 			return result{}, scriptError("%s: the script ran more than %d execution steps (DRONE_STARLARK_STEP_LIMIT)%s", in.Name, in.Limits.Steps, where(err))
 		case ctx.Err() != nil:
