@@ -56,7 +56,8 @@ func (p *policySource) rules(ctx context.Context, path, name string) ([]scope.Ru
 	}
 	var out []scope.Rule
 	for i, r := range f.Rules {
-		if !matchAny(r.Paths, path) || (len(r.Names) > 0 && !scope.Match(name, r.Names)) {
+		// "*" hands over every key, so it is under every key's rules.
+		if !matchAny(r.Paths, path) || (len(r.Names) > 0 && name != "*" && !scope.Match(name, r.Names)) {
 			continue
 		}
 		out = append(out, scope.Rule{

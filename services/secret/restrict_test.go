@@ -16,6 +16,9 @@ rules:
     repos: ["acme/*"]
     branches: ["main"]
     events: ["push"]
+  - paths: ["secret/data/named"]
+    names: ["password"]
+    repos: ["acme/*"]
 `
 
 func TestVaultRestrictions(t *testing.T) {
@@ -32,6 +35,7 @@ func TestVaultRestrictions(t *testing.T) {
 	put("forks", map[string]any{"v": value("fork-allowed-d2f8"), "X-Drone-Forks": "true"})
 	// A wide secret under the central policy's path.
 	put("prod/deploy", map[string]any{"v": value("prod-deploy-6a0c"), "X-Drone-Repos": "*/*"})
+	put("named", map[string]any{"user": "octo-bot", "password": value("named-rule-password-91c4")})
 	h := start(t, Options{Vault: vaultOptions(v.Addr, vaulttest.RootToken)}, map[string]string{
 		DefaultPolicyPath: policy,
 	})
@@ -91,6 +95,17 @@ func TestVaultRestrictions(t *testing.T) {
 			}
 		})
 	}
+	t.Run("central rule limited to some keys", func(t *testing.T) {
+		t.Parallel()
+		for name, want := range map[string]int{"user": 200, "password": 404, "*": 404} {
+			if _, err := h.find(t, "secret/data/named", name, pushMain); status(err) != want {
+				t.Errorf("key %q for octo/api: got %d (%v), want %d", name, status(err), err, want)
+			}
+		}
+		if _, err := h.find(t, "secret/data/named", "*", build{repo: "acme/web", event: "push", target: "main"}); err != nil {
+			t.Errorf("key * for acme/web: %v", err)
+		}
+	})
 	t.Run("denial reason is logged", func(t *testing.T) {
 		if _, err := h.find(t, "secret/data/branch", "v", feature); status(err) != 404 {
 			t.Fatalf("status: got %d, want 404", status(err))

@@ -46,8 +46,9 @@ func FromDrone(repo drone.Repo, build drone.Build) Build {
 	b := Build{Repo: slug, Event: build.Event, Target: build.Target, Source: build.Source}
 	if build.Event == drone.EventPullRequest {
 		// Drone fills source_repo with the head repository; a value other
-		// than the repository itself is a fork.
-		b.Fork = build.Fork != "" && !strings.EqualFold(build.Fork, slug)
+		// than the repository itself is a fork, and so is a pull request
+		// that does not say where it comes from (fail closed).
+		b.Fork = !strings.EqualFold(build.Fork, slug)
 	}
 	return b
 }

@@ -70,6 +70,10 @@ func TestFromDrone(t *testing.T) {
 			Build{Repo: "octo/api", Event: "pull_request", Target: "main", Source: "x"}},
 		{"PR from a fork", drone.Build{Event: "pull_request", Target: "main", Source: "x", Fork: "mallory/api"},
 			Build{Repo: "octo/api", Event: "pull_request", Target: "main", Source: "x", Fork: true}},
+		{"PR without source_repo is treated as a fork", drone.Build{Event: "pull_request", Target: "main", Source: "x"},
+			Build{Repo: "octo/api", Event: "pull_request", Target: "main", Source: "x", Fork: true}},
+		{"push never is", drone.Build{Event: "push", Target: "main", Fork: "mallory/api"},
+			Build{Repo: "octo/api", Event: "push", Target: "main"}},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, FromDrone(repo, tt.build)); diff != "" {
