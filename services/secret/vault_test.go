@@ -32,6 +32,10 @@ func TestVaultKV(t *testing.T) {
 	t.Parallel()
 	v := vaulttest.Start(t)
 	seed(t, v)
+	v.Write(t, "secret/data/deleted", map[string]any{"data": map[string]any{"password": value("deleted-version-c3d2")}})
+	if _, err := v.Client.Logical().DeleteWithContext(vaulttest.Ctx(t), "secret/data/deleted"); err != nil {
+		t.Fatal(err)
+	}
 	h := start(t, Options{Vault: vaultOptions(v.Addr, vaulttest.RootToken)}, nil)
 	tests := []struct {
 		name, path, key string
@@ -47,6 +51,7 @@ func TestVaultKV(t *testing.T) {
 		{"boolean value", "secret/json", "enabled", 200, "true"},
 		{"missing secret", "secret/data/nope", "password", 404, ""},
 		{"missing key", "secret/data/docker", "token", 404, ""},
+		{"deleted KV v2 version", "secret/data/deleted", "password", 404, ""},
 		{"missing KV v1 secret", "kv1/nope", "password", 404, ""},
 		{"no such mount", "nomount/docker", "password", 404, ""},
 		{"mount itself", "secret", "password", 400, ""},
