@@ -89,7 +89,7 @@ type harness struct {
 	dir      string
 }
 
-func start(t *testing.T, opts Options, files map[string]string) *harness {
+func start(t testing.TB, opts Options, files map[string]string) *harness {
 	t.Helper()
 	started.Add(1)
 	h := &harness{dir: t.TempDir()}
@@ -130,7 +130,7 @@ func start(t *testing.T, opts Options, files map[string]string) *harness {
 	return h
 }
 
-func (h *harness) write(t *testing.T, name, content string) {
+func (h *harness) write(t testing.TB, name, content string) {
 	t.Helper()
 	p := filepath.Join(h.dir, filepath.FromSlash(name))
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
