@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -165,10 +166,35 @@ func parseDocument(doc *Document, l Limits) (Resource, error) {
 	}
 	*r.Source() = *doc
 	if p, ok := r.(*Pipeline); ok {
+		if err := checkEmpty(p); err != nil {
+			return nil, &Error{Rule: "parse", Line: doc.Line, Message: err.Error(), Pipeline: p.Name}
+		}
 		setLines(root, "steps", p.Steps, doc.Line)
 		setLines(root, "services", p.Services, doc.Line)
 	}
 	return r, nil
+}
+
+// checkEmpty refuses list items left empty ("steps:\n-"), which decode
+// to nil and would otherwise reach every user of the manifest.
+func checkEmpty(p *Pipeline) error {
+	for _, list := range []struct {
+		name string
+		cs   []*Container
+	}{{"steps", p.Steps}, {"services", p.Services}} {
+		for i, c := range list.cs {
+			if c == nil {
+				return fmt.Errorf("yaml: pipeline %q: %s item %d is empty", p.Name, list.name, i+1)
+			}
+			if slices.Contains(c.Ports, nil) || slices.Contains(c.Devices, nil) || slices.Contains(c.Volumes, nil) {
+				return fmt.Errorf("yaml: pipeline %q: %s item %d (%q) has an empty ports, devices or volumes item", p.Name, list.name, i+1, c.Name)
+			}
+		}
+	}
+	if slices.Contains(p.Volumes, nil) {
+		return fmt.Errorf("yaml: pipeline %q: volumes has an empty item", p.Name)
+	}
+	return nil
 }
 
 // kindOf returns the kind attribute of a document's root mapping. It

@@ -33,6 +33,9 @@ func TestParseDocuments(t *testing.T) {
 		{"crlf lines", "kind: pipeline\r\nname: a\r\n", []string{"*pipeline.Pipeline"}, []int{1}, ""},
 		{"syntax error has file line", "kind: pipeline\n---\nkind: pipeline\nsteps: [\n", nil, nil, "yaml: line 4: did not find"},
 		{"type error has file line", "kind: pipeline\n---\nkind: pipeline\nsteps: 3\n", nil, nil, "line 4: cannot unmarshal"},
+		{"empty step item", "kind: pipeline\nname: p\nsteps:\n-\n", nil, nil, `yaml: pipeline "p": steps item 1 is empty`},
+		{"empty port item", "kind: pipeline\nservices:\n- name: s\n  ports: [~]\n", nil, nil, `has an empty ports, devices or volumes item`},
+		{"empty volume item", "kind: pipeline\nvolumes: [~]\n", nil, nil, `volumes has an empty item`},
 		{"document not a mapping", "- a\n- b\n", nil, nil, "cannot unmarshal"},
 	}
 	for _, tt := range tests {
