@@ -116,18 +116,20 @@ func TestHostileScripts(t *testing.T) {
 }
 
 // TestTimeoutKeepsServiceResponsive runs an endless script with no
-// practical step limit: a valid request is answered while it runs, and the
-// wall-clock limit ends it with its own message.
+// practical step limit: a valid request is answered while it runs, and
+// when Drone gives up (its context ends) the conversion stops.
 func TestTimeoutKeepsServiceResponsive(t *testing.T) {
 	t.Parallel()
 	config, _ := dirTree(t, hostileConfig(t))
 	opts := testOptions()
-	opts.Limits = Limits{Steps: 1 << 40, Timeout: 2 * time.Second}
+	opts.Limits = Limits{Steps: 1 << 40, Timeout: time.Minute}
 	s := start(t, opts, config)
 
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.convert(context.Background(), request(".drone.star", "def main(ctx):\n    while True:\n        pass\n", "push"))
+		_, err := s.convert(ctx, request(".drone.star", "def main(ctx):\n    while True:\n        pass\n", "push"))
 		done <- err
 	}()
 	cfg, err := s.convert(context.Background(), request(".drone.star", validScript, "pull_request"))
@@ -139,13 +141,22 @@ func TestTimeoutKeepsServiceResponsive(t *testing.T) {
 	}
 	select {
 	case err := <-done:
-		t.Fatalf("the endless script ended before the valid request's answer was checked: %v", err)
+		t.Fatalf("the endless script ended before it was cancelled: %v", err)
 	default:
 	}
-	err = <-done
-	var de *drone.Error
-	if !errors.As(err, &de) || de.Code != 422 || !strings.Contains(de.Message, "ran longer than 2s (HANGAR_CONVERT_TIMEOUT)") {
-		t.Errorf("got %v, want a 422 naming the 2s limit", err)
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want the caller's cancellation", err)
+	}
+}
+
+// TestWallClockLimit stops an endless script at the time limit.
+func TestWallClockLimit(t *testing.T) {
+	t.Parallel()
+	in := Input{Name: ".drone.star", Script: []byte("def main(ctx):\n    while True:\n        pass\n"), Limits: Limits{Steps: 1 << 40, Timeout: 300 * time.Millisecond}}
+	_, err := Render(context.Background(), in)
+	if err == nil || !strings.Contains(err.Error(), ".drone.star: the conversion ran longer than 300ms (HANGAR_CONVERT_TIMEOUT) and was stopped") {
+		t.Errorf("got %v, want the time limit error", err)
 	}
 }
 
