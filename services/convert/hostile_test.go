@@ -16,6 +16,7 @@ func hostileConfig(t testing.TB) map[string]string {
 	files := map[string]string{
 		"_hangar/lib/cycle/a.star": "load(\"b.star\", \"b\")\na = 1\n",
 		"_hangar/lib/cycle/b.star": "load(\"a.star\", \"a\")\nb = 2\n",
+		"_hangar/lib/broken.star":  "def x()\n",
 		"_hangar/lib/ok.star":      "def pipeline(name):\n    return {\"kind\": \"pipeline\", \"name\": name}\n",
 		"_hangar/lib/big.star":     "X = \"" + strings.Repeat("x", 300<<10) + "\"\n",
 	}
@@ -82,6 +83,8 @@ func TestHostileScripts(t *testing.T) {
 		{"list of non-dicts", "def main(ctx):\n    return [{}, \"x\"]\n", "item 1 is a string"},
 		{"no main", "def build(ctx):\n    return {}\n", "no main function"},
 		{"main not callable", "main = 3\n", "main is a int, not a function"},
+		{"undefined name", "def main(ctx):\n    return foo\n", ".drone.star:2:12: undefined: foo"},
+		{"syntax error in a module", "load(\"@hangar//broken.star\", \"x\")\ndef main(ctx):\n    return {}\n", "cannot load @hangar//broken.star: @hangar//broken.star:2:1: got newline, want ':'"},
 		{"runtime error", "def main(ctx):\n    return {}[\"missing\"]\n", ".drone.star:2:14: in main"},
 		{"fail()", "def main(ctx):\n    fail(\"refusing to build\")\n", "refusing to build"},
 		{"non-string key", "def main(ctx):\n    return {1: 2}\n", "dict key 1 is a int"},
