@@ -180,6 +180,7 @@ type received struct {
 type sink struct {
 	*httptest.Server
 	mu      sync.Mutex
+	n       int // requests started
 	got     []received
 	changed chan struct{}
 	respond func(n int) int // n counts requests from 1
@@ -197,11 +198,15 @@ func newSink(t testing.TB, respond func(n int) int) *sink {
 			body, _ = io.ReadAll(r.Body)
 		}
 		s.mu.Lock()
-		n := len(s.got) + 1
+		s.n++
+		n := s.n
+		s.mu.Unlock()
+		// respond may block (a hanging sink); the lock is not held then.
 		status := http.StatusOK
 		if s.respond != nil {
 			status = s.respond(n)
 		}
+		s.mu.Lock()
 		if status < 300 {
 			s.got = append(s.got, received{r.Header.Get(HeaderEventKey), r.Header.Get("X-Drone-Event"),
 				r.Header.Get(HeaderDelivery), r.Header.Get(HeaderAttempt), body, sigErr})
@@ -226,10 +231,11 @@ func (s *sink) accepted() []received {
 	return slices.DeleteFunc(slices.Clone(s.got), func(r received) bool { return r.Attempt == "refused" })
 }
 
+// requests counts the requests the sink has started to answer.
 func (s *sink) requests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.got)
+	return s.n
 }
 
 // waitFor waits until cond holds or the deadline passes, then fails with
