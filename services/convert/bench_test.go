@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"bytes"
 	"context"
 	encjson "encoding/json"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"go.starlark.net/syntax"
 
 	"github.com/hangar-ci/hangar/shared/httpsig"
+	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -229,4 +231,63 @@ func BenchmarkTransportFloor(b *testing.B) {
 	})))
 	b.Cleanup(ts.Close)
 	convertN(b, started{url: ts.URL}, request(".drone.star", string(largeScript(b)), "push"))
+}
+
+// handlerService is the real handler of a service without a listener.
+func handlerService(b *testing.B, cache, mods int64) http.Handler {
+	_, rf := builtRepo(b)
+	opts := testOptions()
+	opts.RepoFiles = rf
+	opts.CacheSize, opts.ModuleCacheSize = cache, mods
+	env := server.NewEnv(quiet)
+	env.Repo = sampleConfig(b)
+	svc, err := New(opts, env)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return svc.Handler
+}
+
+// serveSigned sends body to h signed as drone-go signs it.
+func serveSigned(b *testing.B, h http.Handler, body []byte) {
+	r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	r.Header.Set("Accept", converter.V1)
+	r.Header.Set("Accept-Encoding", "identity")
+	r.Header.Set("Content-Type", "application/json")
+	if err := httpsig.Sign(r, body, testSecret, httpsig.ExtensionHeaders, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		b.Fatalf("got %d %s", w.Code, w.Body)
+	}
+}
+
+// BenchmarkHandlerLarge is the server's share of a request: the real
+// handler (signature check, decoding, conversion or cache) called without
+// a network or client; the speedup is measured interleaved, as above.
+func BenchmarkHandlerLarge(b *testing.B) {
+	body, err := encjson.Marshal(request(".drone.star", string(largeScript(b)), "push"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cold, warm := handlerService(b, 0, 0), handlerService(b, DefaultCacheSize, DefaultModuleCache)
+	var coldT, warmT time.Duration
+	var coldN, warmN int
+	for b.Loop() {
+		t0 := time.Now()
+		serveSigned(b, cold, body)
+		coldT += time.Since(t0)
+		coldN++
+		for range 50 {
+			t0 = time.Now()
+			serveSigned(b, warm, body)
+			warmT += time.Since(t0)
+			warmN++
+		}
+	}
+	b.ReportMetric(float64(coldT)/float64(coldN)/1e3, "cold-µs/op")
+	b.ReportMetric(float64(warmT)/float64(warmN)/1e3, "cached-µs/op")
+	b.ReportMetric((float64(coldT)/float64(coldN))/(float64(warmT)/float64(warmN)), "speedup-x")
 }
