@@ -123,11 +123,14 @@ func (c *Client) Read(ctx context.Context, p string) (*Secret, error) {
 	if err != nil {
 		return nil, err
 	}
+	gen := c.generation()
 	s, err := c.read(ctx, p)
 	if errors.Is(err, errDenied) && c.auth.canLogin() {
 		// The token may have been revoked or lost (a Vault restart, a max
 		// TTL passed while Vault was down): log in again once and retry.
-		if lerr := c.relogin(ctx, c.generation()); lerr != nil {
+		// With the generation seen before the read, a login that another
+		// request made meanwhile counts and is not repeated.
+		if lerr := c.relogin(ctx, gen); lerr != nil {
 			return nil, lerr
 		}
 		s, err = c.read(ctx, p)
