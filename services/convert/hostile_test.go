@@ -80,6 +80,7 @@ func TestHostileScripts(t *testing.T) {
 		{"missing name", "load(\"@hangar//ok.star\", \"nope\")\ndef main(ctx):\n    return {}\n", "name nope not found in module @hangar//ok.star"},
 		{"syntax error", "def main(ctx)\n    return {}\n", "syntax error: .drone.star:2:1: got newline, want ':'"},
 		{"main returns an int", "def main(ctx):\n    return 42\n", "main returned a int; want a dict (one pipeline) or a list of dicts"},
+		{"empty list", "def main(ctx):\n    return []\n", "main returned an empty list: no pipeline to run"},
 		{"list of non-dicts", "def main(ctx):\n    return [{}, \"x\"]\n", "item 1 is a string"},
 		{"no main", "def build(ctx):\n    return {}\n", "no main function"},
 		{"main not callable", "main = 3\n", "main is a int, not a function"},

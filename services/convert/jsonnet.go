@@ -63,6 +63,9 @@ func runJsonnet(ctx context.Context, in Input, e engine) (result, error) {
 	case map[string]any:
 		docs = []any{v}
 	case []any:
+		if len(v) == 0 {
+			return result{}, scriptError("%s: the script evaluates to an empty array: no pipeline to run", in.Name)
+		}
 		for i, d := range v {
 			if _, ok := d.(map[string]any); !ok {
 				return result{}, scriptError("%s: the array's item %d is not an object; want one object per pipeline", in.Name, i)

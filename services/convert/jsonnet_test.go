@@ -39,6 +39,7 @@ func TestJsonnet(t *testing.T) {
 		{name: "syntax error", script: "{a: }", wantErr: ".drone.jsonnet:1:5"},
 		{name: "runtime error", script: "{a: error 'no deploy target'}", wantErr: "no deploy target"},
 		{name: "wrong type", script: "42", wantErr: "the script evaluates to a number; want an object (one pipeline) or an array of objects"},
+		{name: "empty array", script: "[]", wantErr: "empty array: no pipeline to run"},
 		{name: "array of non-objects", script: "[{}, 'x']", wantErr: "item 1 is not an object"},
 		{name: "output too large", script: "local s = '" + strings.Repeat("abcdefgh", 500) + "'; {x: [s + i for i in std.range(1, 300)]}", wantErr: "larger than 1048576 bytes"},
 	}

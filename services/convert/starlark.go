@@ -97,6 +97,11 @@ func documents(name string, v starlark.Value) ([]starlark.Value, error) {
 	case *starlark.Dict:
 		return []starlark.Value{v}, nil
 	case *starlark.List:
+		if v.Len() == 0 {
+			// Drone would take the empty answer as "no conversion" and run
+			// the script's source as YAML.
+			return nil, scriptError("%s: main returned an empty list: no pipeline to run", name)
+		}
 		docs := make([]starlark.Value, v.Len())
 		for i := range docs {
 			d := v.Index(i)
