@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hangar-ci/hangar/services/core/model"
 )
@@ -27,17 +30,123 @@ func scanBuild(row interface{ Scan(...any) error }) (*model.Build, error) {
 // CreateBuild writes b and its stages in one transaction: the repository's
 // counter is incremented and becomes b.Number, then the build and every
 // stage are inserted with version 1. Ids and numbers are set on success;
-// on failure nothing is written, the counter included.
+// on failure nothing of this build is written, the counter included.
+//
+// Concurrent calls are grouped: one caller at a time writes every queued
+// build in a single transaction (each under its own savepoint, so one
+// failing build fails alone) and commits once. The counter's row lock is
+// then held for one commit per group rather than one per build, which is
+// what bounds throughput on PostgreSQL (a commit waits for the WAL flush).
 func (s *Store) CreateBuild(ctx context.Context, b *model.Build, stages []*model.Stage) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	req := &createReq{build: b, stages: stages, done: make(chan error, 1)}
+	s.mu.Lock()
+	s.queue = append(s.queue, req)
+	if s.leading {
+		s.mu.Unlock()
+		if err := <-req.done; err != errLead {
+			return err
+		}
+		s.mu.Lock() // handed the lead: leading is still true
 	}
-	defer tx.Rollback()
+	s.leading = true
+	for {
+		n := min(len(s.queue), maxGroup)
+		group := s.queue[:n:n]
+		s.queue = s.queue[n:]
+		s.mu.Unlock()
+		s.writeGroup(group)
+		s.mu.Lock()
+		select {
+		case err := <-req.done:
+			// Our build is written: hand the lead to the next waiter, if any.
+			if len(s.queue) > 0 {
+				s.queue[0].done <- errLead
+			} else {
+				s.leading = false
+			}
+			s.mu.Unlock()
+			return err
+		default:
+		}
+	}
+}
+
+// maxGroup bounds how many builds share one transaction.
+const maxGroup = 64
+
+// errLead tells a waiting caller to write the queue itself.
+var errLead = errors.New("store: take the lead")
+
+type createReq struct {
+	build  *model.Build
+	stages []*model.Stage
+	done   chan error
+}
+
+// writeGroup writes every build of group in one transaction and answers
+// each request once the commit's outcome is known.
+func (s *Store) writeGroup(group []*createReq) {
+	// Not any caller's context: one caller going away must not fail the
+	// builds of the others.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	errs := make([]error, len(group))
+	err := func() error {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		for i, r := range group {
+			if len(group) > 1 {
+				if _, err := tx.ExecContext(ctx, "SAVEPOINT build"); err != nil {
+					return err
+				}
+			}
+			errs[i] = s.insertBuild(ctx, tx, r.build, r.stages)
+			if len(group) == 1 {
+				if errs[i] != nil {
+					return errs[i]
+				}
+				continue
+			}
+			undo := "RELEASE SAVEPOINT build"
+			if errs[i] != nil {
+				undo = "ROLLBACK TO SAVEPOINT build"
+			}
+			if _, err := tx.ExecContext(ctx, undo); err != nil {
+				return err
+			}
+			if errs[i] != nil {
+				// ROLLBACK TO keeps the savepoint; drop it before the next build.
+				if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT build"); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.Commit()
+	}()
+	for i, r := range group {
+		if err != nil && errs[i] == nil {
+			errs[i] = err
+		}
+		if errs[i] != nil {
+			r.build.ID, r.build.Number, r.build.Version = 0, 0, 0
+			for _, st := range r.stages {
+				st.ID, st.BuildID, st.Version = 0, 0, 0
+			}
+		}
+		r.done <- errs[i]
+	}
+}
+
+// insertBuild takes the next number and inserts the build and its stages
+// inside tx.
+func (s *Store) insertBuild(ctx context.Context, tx *sql.Tx, b *model.Build, stages []*model.Stage) error {
 	var number int64
-	// The UPDATE takes the row lock (PostgreSQL) or the write lock
-	// (SQLite, BEGIN IMMEDIATE) that serialises concurrent builds.
-	err = tx.QueryRowContext(ctx, s.q(`UPDATE core_repos SET counter = counter + 1 WHERE id = ? RETURNING counter`), b.RepoID).Scan(&number)
+	// The UPDATE takes the row lock (PostgreSQL) or runs under the write
+	// lock (SQLite, BEGIN IMMEDIATE) that serialises concurrent builds.
+	err := tx.QueryRowContext(ctx, s.q(`UPDATE core_repos SET counter = counter + 1 WHERE id = ? RETURNING counter`), b.RepoID).Scan(&number)
 	if err != nil {
 		return notFound(err, "repository")
 	}
@@ -68,7 +177,7 @@ RETURNING id`)
 			return fmt.Errorf("inserting stage %s: %w", st.Name, err)
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // FindBuild returns build number of the repository.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/hangar-ci/hangar/shared/sqldb"
 )
@@ -29,6 +30,10 @@ var (
 // Store is the core server's database.
 type Store struct {
 	db *sqldb.DB
+
+	mu      sync.Mutex   // guards queue and leading
+	queue   []*createReq // builds waiting for a transaction
+	leading bool         // a caller is writing the queue
 }
 
 // New applies the migrations to db and returns the store over it.

@@ -187,3 +187,56 @@ func TestUpdateBuildAndStage(t *testing.T) {
 		})
 	}
 }
+
+// TestConcurrentBuildsWithFailures mixes failing builds into concurrent
+// ones: each failure fails alone, and the others are still numbered
+// without a gap.
+func TestConcurrentBuildsWithFailures(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			s := newStore(t, d)
+			r := newRepo(t, s, "mixed")
+			const n = 100
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			failed := 0
+			for i := range n {
+				wg.Go(func() {
+					stages := []*model.Stage{{Number: 1, Name: "a"}}
+					if i%10 == 0 {
+						stages = append(stages, &model.Stage{Number: 1, Name: "duplicate number"})
+					}
+					err := s.CreateBuild(ctx, &model.Build{RepoID: r.ID, Status: model.StatusPending}, stages)
+					if (err != nil) != (i%10 == 0) {
+						t.Errorf("build %d: got error %v, want one only for every tenth", i, err)
+					}
+					if err != nil {
+						mu.Lock()
+						failed++
+						mu.Unlock()
+					}
+				})
+			}
+			wg.Wait()
+			builds, err := s.ListBuilds(ctx, r.ID, 1000, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(builds) != n-failed || failed != n/10 {
+				t.Fatalf("got %d builds and %d failures, want %d and %d", len(builds), failed, n-n/10, n/10)
+			}
+			for i, b := range builds {
+				if want := int64(len(builds) - i); b.Number != want {
+					t.Fatalf("build at %d: got number %d, want %d", i, b.Number, want)
+				}
+				stages, _ := s.ListStages(ctx, b.ID)
+				if len(stages) != 1 {
+					t.Errorf("build %d: got %d stages, want 1", b.Number, len(stages))
+				}
+			}
+		})
+	}
+}
