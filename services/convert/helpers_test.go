@@ -133,6 +133,21 @@ func (s started) convert(ctx context.Context, req *converter.Request) (*drone.Co
 	return s.client().Convert(ctx, req)
 }
 
+// gauge reads a gauge of the service.
+func (s started) gauge(t testing.TB, name string) float64 {
+	t.Helper()
+	mfs, err := s.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) > 0 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return 0
+}
+
 // cacheCount reads the hit or miss counter.
 func (s started) cacheCount(t testing.TB, result string) float64 {
 	t.Helper()

@@ -214,3 +214,49 @@ func TestMemoryWatch(t *testing.T) {
 		t.Errorf("valid request afterwards: got %v, %v; want the pipeline", cfg, err)
 	}
 }
+
+// TestBusySlotsLeaveCacheHits fills the only conversion slot with an
+// endless script: a cached answer is still served, and a new conversion
+// waits for the slot instead of competing for the CPU.
+func TestBusySlotsLeaveCacheHits(t *testing.T) {
+	t.Parallel()
+	config, _ := dirTree(t, hostileConfig(t))
+	opts := testOptions()
+	opts.Concurrency = 1
+	opts.Limits = Limits{Steps: 1 << 40, Timeout: time.Minute}
+	s := start(t, opts, config)
+	if _, err := s.convert(context.Background(), request(".drone.star", validScript, "push")); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	endless := make(chan error, 1)
+	go func() {
+		_, err := s.convert(ctx, request(".drone.star", "def main(ctx):\n    while True:\n        pass\n", "push"))
+		endless <- err
+	}()
+	// Wait until the endless script holds the slot.
+	for s.gauge(t, "hangar_convert_running") < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := s.convert(context.Background(), request(".drone.star", validScript, "tag"))
+		waiting <- err
+	}()
+	cfg, err := s.convert(context.Background(), request(".drone.star", validScript, "push"))
+	if err != nil || !strings.Contains(cfg.Data, "still-push") {
+		t.Fatalf("cached request while the slot is busy: got %v, %v", cfg, err)
+	}
+	select {
+	case err := <-waiting:
+		t.Fatalf("a new conversion ran while the only slot was busy: %v", err)
+	default:
+	}
+	cancel()
+	<-endless
+	if err := <-waiting; err != nil {
+		t.Errorf("the waiting conversion: got %v, want it to run once the slot is free", err)
+	}
+}

@@ -2,6 +2,7 @@ package convert
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -53,6 +54,10 @@ type Options struct {
 	// JsonnetMemory bounds a Jsonnet worker's heap
 	// (HANGAR_CONVERT_JSONNET_MEMORY).
 	JsonnetMemory int64
+	// Concurrency bounds the conversions that run at once
+	// (HANGAR_CONVERT_CONCURRENCY, default twice the CPUs); cached answers
+	// never wait for a slot.
+	Concurrency int
 	// MemoryLimit is the live heap of the process above which running
 	// Starlark conversions are stopped (HANGAR_CONVERT_MEMORY_LIMIT); 0
 	// disables the watch.
@@ -84,6 +89,7 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 		JsonnetWorker:   DefaultJsonnetWorker,
 		JsonnetMemory:   r.Bytes(DefaultJsonnetMemory, "HANGAR_CONVERT_JSONNET_MEMORY"),
 		MemoryLimit:     r.Bytes(DefaultMemoryLimit, "HANGAR_CONVERT_MEMORY_LIMIT"),
+		Concurrency:     r.Int(2*runtime.NumCPU(), "HANGAR_CONVERT_CONCURRENCY"),
 	}
 	r.Check(o.Secret != "", "DRONE_SECRET", "must be set (or DRONE_CONVERT_PLUGIN_SECRET): the shared secret Drone signs with")
 	r.Check(o.Skew > 0, "HANGAR_SIGNATURE_SKEW", "must be positive")
@@ -94,6 +100,7 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	r.Check(o.Limits.Modules > 0, "HANGAR_CONVERT_MAX_MODULES", "must be positive")
 	r.Check(o.Limits.ModuleBytes > 0, "HANGAR_CONVERT_MAX_MODULE_BYTES", "must be positive")
 	r.Check(o.CacheSize >= 0, "HANGAR_CONVERT_CACHE_SIZE", "must not be negative")
+	r.Check(o.Concurrency > 0, "HANGAR_CONVERT_CONCURRENCY", "must be positive")
 	r.Check(o.MemoryLimit >= 0, "HANGAR_CONVERT_MEMORY_LIMIT", "must not be negative")
 	r.Check(o.JsonnetMemory > 0, "HANGAR_CONVERT_JSONNET_MEMORY", "must be positive")
 	r.Check(o.ModuleCacheSize >= 0, "HANGAR_CONVERT_MODULE_CACHE_SIZE", "must not be negative")

@@ -36,6 +36,7 @@ type service struct {
 	results     resultCache
 	bodies      *lru[seenBody] // request body hash → result key
 	engine      engine
+	slots       chan struct{} // bounds conversions running at once
 	hits        prometheus.Counter
 	misses      prometheus.Counter
 	conversions *prometheus.CounterVec
@@ -70,6 +71,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		config:  env.Repo,
 		results: resultCache{newLRU[*cached](opts.CacheSize)},
 		bodies:  newLRU[seenBody](opts.CacheSize / 16),
+		slots:   make(chan struct{}, max(opts.Concurrency, 1)),
 		engine: engine{
 			mods:   newModuleCache(opts.ModuleCacheSize),
 			worker: newWorker(opts.JsonnetWorker, opts.JsonnetMemory, runtime.NumCPU()),
@@ -90,7 +92,11 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		Name: "hangar_convert_cache_bytes",
 		Help: "Bytes held by the conversion result cache.",
 	}, func() float64 { return float64(s.results.lru.bytes()) })
-	for _, c := range []prometheus.Collector{lookups, s.conversions, cacheBytes} {
+	running := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "hangar_convert_running",
+		Help: "Conversions running now (at most HANGAR_CONVERT_CONCURRENCY).",
+	}, func() float64 { return float64(len(s.slots)) })
+	for _, c := range []prometheus.Collector{lookups, s.conversions, cacheBytes, running} {
 		if err := env.Registry.Register(c); err != nil {
 			return nil, err
 		}
@@ -137,6 +143,13 @@ func (s *service) convert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.misses.Inc()
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	case <-r.Context().Done():
+		httperr.Write(w, r, httperr.New(httperr.Unavailable, "%s: all %d conversion slots stayed busy (HANGAR_CONVERT_CONCURRENCY)", in.Name, cap(s.slots)))
+		return
+	}
 	gen, hasGen := generation(s.config)
 	res, err := render(r.Context(), in, s.engine)
 	if err != nil {
