@@ -145,9 +145,14 @@ func (w *worker) run(ctx context.Context) {
 				if inflight[dl.ID] || len(inflight) >= w.sink.Concurrency {
 					continue
 				}
-				ok, err := st.Claim(ctx, dl.ID, now, now.Add(2*w.sink.Timeout))
-				if err != nil || !ok {
-					continue // another replica took it, or the store is failing
+				// Leases keep replicas sharing PostgreSQL apart; a store this
+				// process owns needs only the in-flight set, which saves a
+				// write per delivery on SQLite's single writer.
+				if !w.d.owned {
+					ok, err := st.Claim(ctx, dl.ID, now, now.Add(2*w.sink.Timeout))
+					if err != nil || !ok {
+						continue // another replica took it, or the store is failing
+					}
 				}
 				inflight[dl.ID] = true
 				wg.Go(func() {
@@ -155,8 +160,12 @@ func (w *worker) run(ctx context.Context) {
 					finished <- dl.ID
 				})
 			}
-			if next, ok, err := st.NextDue(ctx, w.sink.Name); err == nil && ok {
-				wait = min(wait, time.Until(next))
+			// With attempts in flight, their end wakes the loop; only an
+			// idle worker needs to know when a backoff runs out.
+			if len(inflight) == 0 {
+				if next, ok, err := st.NextDue(ctx, w.sink.Name); err == nil && ok {
+					wait = min(wait, time.Until(next))
+				}
 			}
 		}
 		// A floor keeps a delivery whose lease ran out while still in

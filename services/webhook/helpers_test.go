@@ -45,7 +45,7 @@ type fixture struct {
 
 // start runs the service over a fresh database of dialect with sinksYAML
 // as the sinks file, until the test ends.
-func start(t *testing.T, dialect sqldb.Dialect, sinksYAML string) *fixture {
+func start(t testing.TB, dialect sqldb.Dialect, sinksYAML string) *fixture {
 	t.Helper()
 	root := t.TempDir()
 	writeSinks(t, root, sinksYAML)
@@ -78,7 +78,7 @@ func start(t *testing.T, dialect sqldb.Dialect, sinksYAML string) *fixture {
 	return &fixture{URL: srv.URL, dir: dir, root: root, svc: svc}
 }
 
-func writeSinks(t *testing.T, root, content string) {
+func writeSinks(t testing.TB, root, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Join(root, "_hangar"), 0o755); err != nil {
 		t.Fatal(err)

@@ -36,6 +36,11 @@ type queries struct {
 const headOfGroup = `d.id IN (SELECT MIN(p.id) FROM webhook_deliveries p
 	WHERE p.sink = ? AND p.state = 'pending' GROUP BY p.grp)`
 
+// headOfGroupSQLite is the correlated form, which SQLite's planner runs as
+// one index probe per candidate, stopping at the LIMIT.
+const headOfGroupSQLite = `d.sink = ? AND d.state = 'pending' AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
+	WHERE p.sink = d.sink AND p.state = 'pending' AND p.grp = d.grp AND p.id < d.id)`
+
 const eventCols = `e.id, e.idem_key, e.event, e.action, e.repo, e.build_id, e.build_status, e.grp, e.synthetic, e.received`
 const deliveryCols = `d.id, d.event_id, d.sink, d.state, d.attempts, d.next_at, d.last_status, d.last_error, d.updated`
 
@@ -49,6 +54,10 @@ func openStore(ctx context.Context, db *sqldb.DB) (*sqlStore, error) {
 		return nil, err
 	}
 	r := db.Rebind
+	headOfGroup := headOfGroup
+	if db.Dialect == sqldb.SQLite {
+		headOfGroup = headOfGroupSQLite
+	}
 	return &sqlStore{db: db, q: queries{
 		insertEvent: r(`INSERT INTO webhook_events (idem_key, event, action, repo, build_id, build_status, grp, synthetic, body, received)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING RETURNING id`),
