@@ -47,6 +47,7 @@ type Server struct {
 	done      chan struct{}
 	out       *syncBuffer
 	tlsDir    string
+	home      string
 }
 
 // Option changes how Start runs the server.
@@ -69,6 +70,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		pluginDir: filepath.Join(root, "bin", "vault-plugins"),
 		port:      freePortPair(t),
 		out:       &syncBuffer{},
+		home:      t.TempDir(),
 	}
 	for _, o := range opts {
 		o(s)
@@ -115,7 +117,7 @@ func (s *Server) start() {
 	}
 	cmd := exec.Command(s.bin, args...)
 	// A clean environment: no VAULT_* of the caller, no ~/.vault-token.
-	cmd.Env = []string{"HOME=" + s.t.TempDir(), "PATH=" + os.Getenv("PATH")}
+	cmd.Env = []string{"HOME=" + s.home, "PATH=" + os.Getenv("PATH")}
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
