@@ -117,6 +117,13 @@ func (ev *evaluation) applies(r *Rule) bool {
 	return globsMatch(r.Repos, ev.slug) && globsMatch(r.Events, ev.in.Build.Event) && globsMatch(r.Branches, ev.in.Build.Target)
 }
 
+// exempt reports whether the repository may use the feature a gated rule
+// guards: it is listed, or trusted when the rule allows trusted ones.
+func (ev *evaluation) exempt(r *Rule) bool {
+	listed := len(r.AllowRepos) > 0 && globsMatch(r.AllowRepos, ev.slug)
+	return listed || (r.AllowTrusted && ev.in.Repo.Trusted)
+}
+
 // globsMatch reports whether v matches one of globs; no globs match all.
 func globsMatch(globs []string, v string) bool {
 	if len(globs) == 0 {
@@ -157,7 +164,7 @@ func (ev *evaluation) containers(fn func(p *pipeline.Pipeline, c *pipeline.Conta
 }
 
 func (ev *evaluation) rule(r *Rule) {
-	if gatedKinds[r.Kind] && (globsMatch(r.AllowRepos, ev.slug) && len(r.AllowRepos) > 0 || r.AllowTrusted && ev.in.Repo.Trusted) {
+	if gatedKinds[r.Kind] && ev.exempt(r) {
 		return
 	}
 	const notHere = "is not allowed for this repository"

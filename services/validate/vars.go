@@ -50,7 +50,8 @@ func stringMap(m map[string]string) map[string]any {
 	return out
 }
 
-func strings2(s []string) []any {
+// anyList converts a string list for CEL.
+func anyList(s []string) []any {
 	out := make([]any, len(s))
 	for i, v := range s {
 		out[i] = v
@@ -81,7 +82,7 @@ func pipelineMap(p *pipeline.Pipeline) map[string]any {
 	return map[string]any{
 		"name": p.Name, "kind": p.Kind, "type": p.Type,
 		"platform":   map[string]any{"os": p.Platform.OS, "arch": p.Platform.Arch, "variant": p.Platform.Variant, "version": p.Platform.Version},
-		"depends_on": strings2(p.DependsOn),
+		"depends_on": anyList(p.DependsOn),
 		"node":       stringMap(p.Node),
 		"steps":      names(p.Steps),
 		"services":   names(p.Services),
@@ -138,8 +139,8 @@ func stepMap(c *pipeline.Container, service bool) map[string]any {
 		"name": c.Name, "image": c.Image, "pull": c.Pull, "service": service,
 		"privileged": c.Privileged, "detach": c.Detach, "failure": c.Failure,
 		"network_mode": c.Network, "user": c.User, "shell": c.Shell, "working_dir": c.WorkingDir,
-		"commands": strings2(c.Commands), "command": strings2(c.Command), "entrypoint": strings2(c.Entrypoint),
-		"depends_on": strings2(c.DependsOn), "dns": strings2(c.DNS), "extra_hosts": strings2(c.ExtraHosts),
+		"commands": anyList(c.Commands), "command": anyList(c.Command), "entrypoint": anyList(c.Entrypoint),
+		"depends_on": anyList(c.DependsOn), "dns": anyList(c.DNS), "extra_hosts": anyList(c.ExtraHosts),
 		"devices":     int64(len(c.Devices)),
 		"environment": env, "secrets": secrets, "settings": settings,
 		"ports": ports, "volumes": mounts,
