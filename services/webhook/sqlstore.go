@@ -62,10 +62,14 @@ func openStore(ctx context.Context, db *sqldb.DB) (*sqlStore, error) {
 		insertEvent: r(`INSERT INTO webhook_events (idem_key, event, action, repo, build_id, build_status, grp, synthetic, body, received)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING RETURNING id`),
 		insertDelivery: r(`INSERT INTO webhook_deliveries (event_id, sink, grp, state, next_at, updated) VALUES (?, ?, ?, 'pending', ?, ?)`),
+		// The deliveries are picked first and only they are joined to
+		// their events' bodies; on SQLite the pick walks the pending
+		// index in id order and stops at the limit.
 		due: r(`SELECT ` + deliveryCols + `, ` + eventCols + `, e.body
 			FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
-			WHERE d.next_at <= ? AND d.locked_until <= ? AND ` + headOfGroup + `
-			ORDER BY d.id LIMIT ?`),
+			WHERE d.id IN (SELECT d.id FROM webhook_deliveries d
+				WHERE d.next_at <= ? AND d.locked_until <= ? AND ` + headOfGroup + ` ORDER BY d.id LIMIT ?)
+			ORDER BY d.id`),
 		nextDue: r(`SELECT MIN(CASE WHEN d.locked_until > d.next_at THEN d.locked_until ELSE d.next_at END)
 			FROM webhook_deliveries d WHERE ` + headOfGroup),
 		claim:      r(`UPDATE webhook_deliveries SET locked_until = ? WHERE id = ? AND state = 'pending' AND locked_until <= ?`),

@@ -1,0 +1,2 @@
+DROP INDEX webhook_deliveries_due;
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (sink, state, id);
