@@ -20,6 +20,13 @@ const (
 	DefaultModuleBytes = 4 << 20
 	DefaultCacheSize   = 64 << 20
 	DefaultModuleCache = 32 << 20
+
+	// NoStepLimit is what DRONE_STARLARK_STEP_LIMIT=0 (Drone's "no
+	// limit") means: the wall-clock limit ends the script first.
+	NoStepLimit = 1 << 40
+	// MaxSizeLimit is the ceiling of DRONE_STARLARK_SIZE_LIMIT, and what
+	// 0 (Drone's "no limit") means.
+	MaxSizeLimit = 64 << 20
 )
 
 // Options configure the convert service.
@@ -94,8 +101,16 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	r.Check(o.Secret != "", "DRONE_SECRET", "must be set (or DRONE_CONVERT_PLUGIN_SECRET): the shared secret Drone signs with")
 	r.Check(o.Skew > 0, "HANGAR_SIGNATURE_SKEW", "must be positive")
 	r.Check(o.MaxBody > 0, "HANGAR_MAX_BODY_SIZE", "must be positive")
-	r.Check(int64(o.Limits.Steps) > 0 && o.Limits.Steps <= 1<<40, "DRONE_STARLARK_STEP_LIMIT", "must be between 1 and 2^40")
-	r.Check(o.Limits.Size > 0, "DRONE_STARLARK_SIZE_LIMIT", "must be positive")
+	// Drone reads 0 as "no limit"; an operator's existing setting keeps
+	// working, with the wall-clock limit and a ceiling still in force.
+	if o.Limits.Steps == 0 {
+		o.Limits.Steps = NoStepLimit
+	}
+	if o.Limits.Size == 0 {
+		o.Limits.Size = MaxSizeLimit
+	}
+	r.Check(int64(o.Limits.Steps) > 0 && o.Limits.Steps <= NoStepLimit, "DRONE_STARLARK_STEP_LIMIT", "must be between 0 (no limit) and 2^40")
+	r.Check(o.Limits.Size > 0 && o.Limits.Size <= MaxSizeLimit, "DRONE_STARLARK_SIZE_LIMIT", "must be between 0 (the %d-byte ceiling) and %d bytes", MaxSizeLimit, MaxSizeLimit)
 	r.Check(o.Limits.Timeout > 0, "HANGAR_CONVERT_TIMEOUT", "must be positive")
 	r.Check(o.Limits.Modules > 0, "HANGAR_CONVERT_MAX_MODULES", "must be positive")
 	r.Check(o.Limits.ModuleBytes > 0, "HANGAR_CONVERT_MAX_MODULE_BYTES", "must be positive")

@@ -43,6 +43,16 @@ func TestOptionsFromEnv(t *testing.T) {
 			t.Errorf("got RepoLoads %v", o.RepoLoads)
 		}
 	})
+	t.Run("drone's zero means no limit", func(t *testing.T) {
+		t.Parallel()
+		o, err := OptionsFromEnv(envconf.Map(map[string]string{"DRONE_SECRET": "s", "DRONE_STARLARK_STEP_LIMIT": "0", "DRONE_STARLARK_SIZE_LIMIT": "0"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Limits.Steps != NoStepLimit || o.Limits.Size != MaxSizeLimit {
+			t.Errorf("got steps %d and size %d, want %d and %d", o.Limits.Steps, o.Limits.Size, uint64(NoStepLimit), MaxSizeLimit)
+		}
+	})
 	t.Run("every problem at once", func(t *testing.T) {
 		t.Parallel()
 		_, err := OptionsFromEnv(envconf.Map(map[string]string{
