@@ -6,12 +6,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/shared/httperr"
+	"github.com/hangar-ci/hangar/shared/reqlog"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -189,6 +191,7 @@ func (s *service) activateRepo(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, storeError(err, "repository "+repo.Slug))
 		return
 	}
+	s.repoEvent(r, repo, wire.ActionEnabled)
 	wire.WriteJSON(w, http.StatusCreated, activated{toWireRepo(repo), repo.Secret})
 }
 
@@ -207,11 +210,18 @@ func (s *service) updateRepo(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, httperr.New(httperr.Invalid, "namespace, name and scm cannot change: activate the other repository"))
 		return
 	}
+	wasActive := repo.Active
 	in.apply(repo)
 	repo.Updated = s.trigger.now().Unix()
 	if err := s.store.UpdateRepo(r.Context(), repo); err != nil {
 		httperr.Write(w, r, storeError(err, "repository "+repo.Slug))
 		return
+	}
+	switch {
+	case wasActive && !repo.Active:
+		s.repoEvent(r, repo, wire.ActionDisabled)
+	case !wasActive && repo.Active:
+		s.repoEvent(r, repo, wire.ActionEnabled)
 	}
 	wire.WriteJSON(w, http.StatusOK, toWireRepo(repo))
 }
@@ -237,4 +247,11 @@ func randomSecret() string {
 	var b [32]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// repoEvent sends repo:enabled or repo:disabled (§3.3); failures are logged.
+func (s *service) repoEvent(r *http.Request, repo *model.Repo, action string) {
+	if err := s.trigger.webhook.Send(r.Context(), &wire.WebhookPayload{Event: wire.EventRepo, Action: action, Repo: toWireRepo(repo)}); err != nil {
+		reqlog.From(r.Context()).Warn("webhook repo:"+action+" failed", slog.String("error", err.Error()))
+	}
 }

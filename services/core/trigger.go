@@ -26,6 +26,7 @@ type Store interface {
 	UpdateRepo(ctx context.Context, r *model.Repo) error
 	ListRepos(ctx context.Context) ([]*model.Repo, error)
 	CreateBuild(ctx context.Context, b *model.Build, stages []*model.Stage) error
+	SkipPending(ctx context.Context, repoID int64, event, ref string, before, now int64) (int64, error)
 	FindBuild(ctx context.Context, repoID, number int64) (*model.Build, error)
 	ListBuilds(ctx context.Context, repoID int64, limit, offset int) ([]*model.Build, error)
 	UpdateBuild(ctx context.Context, b *model.Build) error
@@ -177,6 +178,14 @@ func (t *triggerer) trigger(ctx context.Context, repo *model.Repo, h *model.Hook
 		Event: wire.EventBuild, Action: wire.ActionCreated, Repo: toWireRepo(repo), Build: toWireBuild(build, nil),
 	}); err != nil {
 		log.Warn("webhook build:created failed", slog.String("error", err.Error()))
+	}
+	// 23. Auto-cancel older pending builds of the same event and ref.
+	if repo.CancelPush && h.Event == model.EventPush || repo.CancelPulls && h.Event == model.EventPullRequest {
+		if n, err := t.store.SkipPending(ctx, repo.ID, build.Event, build.Ref, build.Number, now); err != nil {
+			log.Warn("auto-cancel failed", slog.String("error", err.Error()))
+		} else if n > 0 {
+			reqlog.Annotate(ctx, slog.Int64("auto_cancelled", n))
+		}
 	}
 	return build, stages, nil
 }

@@ -271,6 +271,34 @@ func TestCoreEndToEnd(t *testing.T) {
 				}
 			})
 
+			t.Run("auto-cancel of older pending pushes", func(t *testing.T) {
+				t.Parallel()
+				h.activate("github", "Codertocat/autocancel", map[string]any{"auto_cancel_pushes": true})
+				for i := range 3 {
+					body := payload(t, "github/push.json", githubRepo("autocancel"))
+					body = bytes.ReplaceAll(body, []byte(pushSHA), []byte(strings.Repeat(string(rune('a'+i)), 40)))
+					if res := h.postGitHub("push", body, e2eHookKey); res.Build == nil {
+						t.Fatalf("push %d: got %d %s, want a build", i, res.Status, res.Body)
+					}
+				}
+				var got []string
+				for n := int64(1); n <= 3; n++ {
+					b := h.build("Codertocat/autocancel", n)
+					got = append(got, b.Status+":"+b.Stages[0].Status+":"+b.Stages[1].Status)
+				}
+				want := []string{"skipped:skipped:skipped", "skipped:skipped:skipped", "pending:pending:waiting_on_dependencies"}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("build:stage statuses (-want +got):\n%s", diff)
+				}
+				var enabled bool
+				for _, e := range h.Webhook.Events() {
+					enabled = enabled || e.Event == "repo" && e.Action == "enabled" && e.Repo.Slug == "Codertocat/autocancel"
+				}
+				if !enabled {
+					t.Error("no repo:enabled webhook for the activation")
+				}
+			})
+
 			t.Run("repository's own file", func(t *testing.T) {
 				t.Parallel()
 				res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("own-file")), e2eHookKey)

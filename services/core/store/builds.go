@@ -218,3 +218,27 @@ updated = ?, version = version + 1 WHERE id = ? AND version = ?`), b.Status, b.E
 	b.Version++
 	return nil
 }
+
+// SkipPending marks the repository's pending builds of that event and ref
+// numbered below before as skipped, with their unfinished stages (Drone's
+// auto-cancel, §4.2 step 23). It returns how many builds it skipped.
+func (s *Store) SkipPending(ctx context.Context, repoID int64, event, ref string, before int64, now int64) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, s.q(`UPDATE core_stages SET status = 'skipped', started = ?, stopped = ?, updated = ?, version = version + 1
+WHERE status IN ('pending', 'waiting_on_dependencies', 'blocked') AND build_id IN (SELECT id FROM core_builds
+WHERE repo_id = ? AND event = ? AND ref = ? AND status = 'pending' AND number < ?)`), now, now, now, repoID, event, ref, before)
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, s.q(`UPDATE core_builds SET status = 'skipped', started = ?, finished = ?, updated = ?, version = version + 1
+WHERE repo_id = ? AND event = ? AND ref = ? AND status = 'pending' AND number < ?`), now, now, now, repoID, event, ref, before)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return n, tx.Commit()
+}
