@@ -104,6 +104,20 @@ type evaluation struct {
 	out  []Violation
 	// vars are built once per evaluation, and only if a CEL rule runs.
 	build, repo map[string]any
+	// full holds fully qualified images: most steps share a few images.
+	full map[string]string
+}
+
+func (ev *evaluation) normalized(image string) string {
+	if f, ok := ev.full[image]; ok {
+		return f
+	}
+	if ev.full == nil {
+		ev.full = make(map[string]string)
+	}
+	f := normalizeImage(image)
+	ev.full[image] = f
+	return f
 }
 
 func slugOf(r drone.Repo) string {
@@ -174,7 +188,7 @@ func (ev *evaluation) rule(r *Rule) {
 			if c.Image == "" {
 				return
 			}
-			full := normalizeImage(c.Image)
+			full := ev.normalized(c.Image)
 			if g, ok := firstMatch(r.Deny, c.Image, full); ok {
 				ev.add(r, p, c, "image %q is denied by %q", c.Image, g)
 			} else if _, ok := firstMatch(r.Allow, c.Image, full); len(r.Allow) > 0 && !ok {

@@ -50,8 +50,20 @@ func stringMap(m map[string]string) map[string]any {
 	return out
 }
 
+// Shared empty values: CEL never modifies its inputs, and most steps have
+// no ports, mounts, settings or resources, so one value serves them all.
+var (
+	noList      = []any{}
+	noMap       = map[string]any{}
+	noQuantity  = map[string]any{"cpu": "", "memory": ""}
+	noResources = map[string]any{"limits": noQuantity, "requests": noQuantity}
+)
+
 // anyList converts a string list for CEL.
 func anyList(s []string) []any {
+	if len(s) == 0 {
+		return noList
+	}
 	out := make([]any, len(s))
 	for i, v := range s {
 		out[i] = v
@@ -96,44 +108,51 @@ func pipelineMap(p *pipeline.Pipeline) map[string]any {
 // appear as "" and their names under `secrets`, so no rule sees a value
 // it could leak into a message.
 func stepMap(c *pipeline.Container, service bool) map[string]any {
-	env := make(map[string]any, len(c.Environment))
-	var secrets []any
+	env, secrets, settings := noMap, noList, noList
+	if len(c.Environment) > 0 {
+		env = make(map[string]any, len(c.Environment))
+	}
 	for k, v := range c.Environment {
 		if v == nil {
 			continue
 		}
 		env[k] = v.Value
 		if v.FromSecret != "" {
-			secrets = append(secrets, v.FromSecret)
+			secrets = append(secrets[:len(secrets):len(secrets)], v.FromSecret)
 		}
 	}
-	settings := make([]any, 0, len(c.Settings))
+	if len(c.Settings) > 0 {
+		settings = make([]any, 0, len(c.Settings))
+	}
 	for k, v := range c.Settings {
 		settings = append(settings, k)
 		if v != nil && v.FromSecret != "" {
-			secrets = append(secrets, v.FromSecret)
+			secrets = append(secrets[:len(secrets):len(secrets)], v.FromSecret)
 		}
 	}
-	ports := make([]any, len(c.Ports))
+	ports, mounts := noList, noList
+	if len(c.Ports) > 0 {
+		ports = make([]any, len(c.Ports))
+	}
 	for i, p := range c.Ports {
 		ports[i] = map[string]any{"port": int64(p.Port), "host": int64(p.Host), "protocol": p.Protocol}
 	}
-	mounts := make([]any, len(c.Volumes))
+	if len(c.Volumes) > 0 {
+		mounts = make([]any, len(c.Volumes))
+	}
 	for i, m := range c.Volumes {
 		mounts[i] = map[string]any{"name": m.Name, "path": m.Path}
 	}
-	limits := map[string]any{"cpu": "", "memory": ""}
-	requests := map[string]any{"cpu": "", "memory": ""}
+	resources := noResources
 	if c.Resources != nil {
+		limits, requests := noQuantity, noQuantity
 		if l := c.Resources.Limits; l != nil {
 			limits = map[string]any{"cpu": l.CPU, "memory": l.Memory}
 		}
 		if r := c.Resources.Requests; r != nil {
 			requests = map[string]any{"cpu": r.CPU, "memory": r.Memory}
 		}
-	}
-	if secrets == nil {
-		secrets = []any{}
+		resources = map[string]any{"limits": limits, "requests": requests}
 	}
 	return map[string]any{
 		"name": c.Name, "image": c.Image, "pull": c.Pull, "service": service,
@@ -144,6 +163,6 @@ func stepMap(c *pipeline.Container, service bool) map[string]any {
 		"devices":     int64(len(c.Devices)),
 		"environment": env, "secrets": secrets, "settings": settings,
 		"ports": ports, "volumes": mounts,
-		"resources": map[string]any{"limits": limits, "requests": requests},
+		"resources": resources,
 	}
 }
