@@ -21,9 +21,16 @@ const (
 	addName = "_hangar_add"
 )
 
+// maxSeqElems caps sequences built in one step even when the step limit
+// is off (64 MiB of list).
+const maxSeqElems = 1 << 22
+
+// seqLimit is the longest sequence one operation may build.
+func seqLimit(l Limits) int { return int(min(l.Steps, maxSeqElems)) }
+
 // guards returns the checked * and + for the given limits.
 func guards(l Limits) starlark.StringDict {
-	maxElems, maxBytes := int(min(l.Steps, 1<<30)), 4*l.Size
+	maxElems, maxBytes := seqLimit(l), 4*l.Size
 	check := func(op string, v starlark.Value) error {
 		switch v := v.(type) {
 		case starlark.String:

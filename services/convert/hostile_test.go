@@ -260,3 +260,21 @@ func TestBusySlotsLeaveCacheHits(t *testing.T) {
 		t.Errorf("the waiting conversion: got %v, want it to run once the slot is free", err)
 	}
 }
+
+// TestNoStepLimitStillBounded: with Drone's "no step limit" single-step
+// allocations keep a ceiling.
+func TestNoStepLimitStillBounded(t *testing.T) {
+	t.Parallel()
+	for _, script := range []string{
+		"def main(ctx):\n    return {\"x\": [0] * 100000000}\n",
+		"def main(ctx):\n    return {\"x\": list(range(100000000))}\n",
+	} {
+		t.Run(script[24:50], func(t *testing.T) {
+			t.Parallel()
+			_, err := Render(context.Background(), Input{Name: ".drone.star", Script: []byte(script), Limits: Limits{Steps: NoStepLimit}})
+			if err == nil || !strings.Contains(err.Error(), "4194304") {
+				t.Errorf("got %v, want a refusal naming the 4194304-element ceiling", err)
+			}
+		})
+	}
+}

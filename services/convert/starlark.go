@@ -205,7 +205,7 @@ func (l *starLoader) load(thread *starlark.Thread, spec string) (starlark.String
 // and list(range(10**8)) would allocate gigabytes in one step.
 func predeclared(l Limits) starlark.StringDict {
 	orig := starlark.Universe["range"].(*starlark.Builtin)
-	steps := l.Steps
+	steps, maxLen := l.Steps, seqLimit(l)
 	d := guards(l)
 	for k, v := range (starlark.StringDict{
 		"json":   json.Module,
@@ -215,8 +215,8 @@ func predeclared(l Limits) starlark.StringDict {
 			if err != nil {
 				return nil, err
 			}
-			if n := starlark.Len(v); n > 0 && uint64(n) > steps {
-				return nil, fmt.Errorf("range of %d elements is longer than the step limit (%d, DRONE_STARLARK_STEP_LIMIT)", n, steps)
+			if n := starlark.Len(v); n > maxLen {
+				return nil, fmt.Errorf("range of %d elements is longer than the step limit (%d, DRONE_STARLARK_STEP_LIMIT; at most %d)", n, steps, maxSeqElems)
 			}
 			return v, nil
 		}),
