@@ -202,3 +202,22 @@ func TestNormalizeImage(t *testing.T) {
 		}
 	}
 }
+
+// A runaway expression is stopped by the cost limit and counts as fired.
+func TestCELCostLimit(t *testing.T) {
+	t.Parallel()
+	l := "[0,1,2,3,4,5,6,7,8,9]"
+	expr := l + ".all(a, " + l + ".all(b, " + l + ".all(c, " + l + ".all(d, " + l + ".all(e, " + l + ".all(f, " + l + ".all(g, a+b+c+d+e+f+g >= 0)))))))"
+	p, err := ParsePolicy([]byte("rules:\n- id: slow\n  kind: cel\n  expr: '" + expr + "'\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := pipeline.Parse([]byte(goodYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := p.Evaluate(context.Background(), Input{Build: pushBuild(), Repo: repoOf("a/b", false), Manifest: m})
+	if len(vs) != 1 || !strings.Contains(vs[0].Message, "cost limit exceeded") {
+		t.Fatalf("got %+v, want one violation saying the cost limit was exceeded", vs)
+	}
+}
