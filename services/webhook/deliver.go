@@ -51,25 +51,20 @@ func (d *dispatcher) Run(ctx context.Context) error {
 }
 
 // reconcile starts a worker for each sink and stops workers of sinks that
-// are gone or changed.
+// are gone or changed. A changed sink's old worker is stopped (its attempts
+// in flight ended) before the new one starts, so no delivery is attempted
+// twice at once; the lock is not held meanwhile, so the intake's wakeAll
+// never waits on a sink.
 func (d *dispatcher) reconcile(ctx context.Context) {
 	sinks, _ := d.sinks.Sinks()
-	var stale []*worker
-	// Stopping waits for in-flight attempts; the intake's wakeAll must not
-	// wait behind that, so workers are stopped outside the lock.
-	defer func() {
-		for _, w := range stale {
-			w.stop()
-		}
-	}()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.workers == nil {
-		d.workers = map[string]*worker{}
-	}
 	want := map[string]Sink{}
 	for _, s := range sinks {
 		want[s.Name] = s
+	}
+	var stale []*worker
+	d.mu.Lock()
+	if d.workers == nil {
+		d.workers = map[string]*worker{}
 	}
 	for name, w := range d.workers {
 		if s, ok := want[name]; !ok || !reflect.DeepEqual(s, w.sink) {
@@ -77,6 +72,12 @@ func (d *dispatcher) reconcile(ctx context.Context) {
 			delete(d.workers, name)
 		}
 	}
+	d.mu.Unlock()
+	for _, w := range stale {
+		w.stop()
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	for name, s := range want {
 		if _, ok := d.workers[name]; ok {
 			continue

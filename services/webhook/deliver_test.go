@@ -113,3 +113,22 @@ func TestOrderWithFailures(t *testing.T) {
 		t.Errorf("per-build order (-want +got):\n%s", diff)
 	}
 }
+
+// TestSinkURLNotShown: a Slack-style URL is a credential; a failed
+// attempt's error, logged and shown by the API, leaves it out.
+func TestSinkURLNotShown(t *testing.T) {
+	t.Parallel()
+	closed := "http://" + freeAddr(t) + "/services/T000/B000/SECRETTOKEN"
+	f := start(t, sqldb.SQLite, "sinks:\n  - name: chat\n    kind: slack\n    url: "+closed+"\n    max_attempts: 1\n")
+	f.post(t, buildEvent(wire.ActionCreated, 1, "pending", 1))
+	var dead struct {
+		DeadLetters []Delivery `json:"dead_letters"`
+	}
+	waitFor(t, "a dead letter", func() bool {
+		f.api(t, "GET", "/api/dead-letters", testToken, &dead)
+		return len(dead.DeadLetters) == 1
+	})
+	if e := dead.DeadLetters[0].LastError; e == "" || strings.Contains(e, "SECRETTOKEN") {
+		t.Errorf("last_error = %q, want a reason without the sink URL", e)
+	}
+}

@@ -3,9 +3,11 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -44,7 +46,7 @@ func send(ctx context.Context, client *http.Client, sink Sink, d Delivery, now t
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sink.URL, bytes.NewReader(body))
 	if err != nil {
-		return 0, &attemptError{msg: err.Error()}
+		return 0, &attemptError{msg: "the sink URL cannot be used"}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "hangar-webhook")
@@ -59,7 +61,13 @@ func send(ctx context.Context, client *http.Client, sink Sink, d Delivery, now t
 	}
 	res, err := client.Do(req)
 	if err != nil {
-		return 0, &attemptError{msg: err.Error()}
+		// The URL is left out: a Slack-style URL is itself a credential,
+		// and this text is logged and shown by the API.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return 0, &attemptError{msg: "POST to the sink failed: " + err.Error()}
 	}
 	defer res.Body.Close()
 	// Read a little of the answer for the error text; drain the rest so

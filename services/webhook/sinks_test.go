@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +157,23 @@ func TestSinksHotReload(t *testing.T) {
 	waitFor(t, "sink b, still configured", func() bool { return len(b.accepted()) > before })
 	if got := len(a.accepted()); got != 1 {
 		t.Errorf("sink a got %d events, want 1 (it was removed)", got)
+	}
+}
+
+// TestBrokenSinksAtStart: with no valid sinks file ever read, events are
+// refused with 503 rather than stored for nobody, and readiness says why.
+func TestBrokenSinksAtStart(t *testing.T) {
+	t.Parallel()
+	f := start(t, sqldb.SQLite, "sinks:\n  - name: x\n    kind: carrier-pigeon\n")
+	status, _ := f.post(t, buildEvent(wire.ActionCreated, 1, "pending", 1))
+	if status != http.StatusServiceUnavailable {
+		t.Errorf("send = %d, want 503", status)
+	}
+	if err := f.svc.Ready(context.Background()); err == nil || !strings.Contains(err.Error(), "carrier-pigeon") {
+		t.Errorf("Ready = %v, want the sinks file's problem", err)
+	}
+	var list struct{ Events []EventDeliveries }
+	if f.api(t, "GET", "/api/events", testToken, &list); len(list.Events) != 0 {
+		t.Errorf("stored %d events, want none", len(list.Events))
 	}
 }
