@@ -9,8 +9,8 @@
 //
 //	m, err := pipeline.Parse(data)     // error build on failure
 //	err = pipeline.LintManifest(m)     // error build on failure
-//	ok := m.Verify(secret)             // protected repositories only
-//	stages, err := m.Plan(values)      // matching pipelines + dependencies
+//	ok := m.Verify([]byte(secret))     // protected repositories only
+//	plan, err := m.Plan(values)        // matching pipelines + dependencies
 //
 // Where Drone is unsafe Parse is stricter: it bounds the size of a
 // manifest, the expansion of aliases and the depth of nesting, and refuses
