@@ -278,3 +278,15 @@ func TestNoStepLimitStillBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadDepth raises the module limit: a chain of loads still ends at
+// the nesting bound.
+func TestLoadDepth(t *testing.T) {
+	t.Parallel()
+	config, _ := dirTree(t, hostileConfig(t))
+	in := Input{Name: ".drone.star", Script: []byte("load(\"@hangar//chain/m0.star\", \"v\")\ndef main(ctx):\n    return {}\n"), Config: config, Limits: Limits{Modules: 10000}}
+	_, err := Render(context.Background(), in)
+	if err == nil || !strings.Contains(err.Error(), "loads nested deeper than 100 modules") {
+		t.Errorf("got %v, want the nesting bound", err)
+	}
+}

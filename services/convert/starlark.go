@@ -149,6 +149,9 @@ func where(err error) string {
 	return ""
 }
 
+// maxLoadDepth bounds how deep loads nest, whatever the module limit.
+const maxLoadDepth = 100
+
 // starLoader loads modules for one run, each once, refusing cycles.
 type starLoader struct {
 	*files
@@ -178,6 +181,11 @@ func (l *starLoader) load(thread *starlark.Thread, spec string) (starlark.String
 			return nil, scriptError("load cycle: %s → %s", strings.Join(l.stack, " → "), ref.display())
 		}
 		return m.globals, m.err
+	}
+	if len(l.stack) > maxLoadDepth {
+		// Each level is Go stack; a raised module limit must not let a
+		// chain of loads overflow it, which no recover can catch.
+		return nil, scriptError("loads nested deeper than %d modules", maxLoadDepth)
 	}
 	src, err := l.read(ref)
 	if err != nil {
