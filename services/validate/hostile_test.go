@@ -33,10 +33,20 @@ func TestHostileYAMLOverHTTP(t *testing.T) {
 		{"10000-deep nesting", "kind: pipeline\nx: " + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + "\n", http.StatusBadRequest, "nesting deeper than"},
 		{"10000-deep block nesting", "kind: pipeline\nx:\n" + strings.Repeat("- ", 10000) + "1\n", http.StatusBadRequest, "nesting deeper than"},
 		{"100 MB document", hundredMB, http.StatusRequestEntityTooLarge, ""},
+		{"invalid UTF-8", "", http.StatusBadRequest, "not valid UTF-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			if tt.name == "invalid UTF-8" {
+				// json.Marshal would repair the bytes; send them raw.
+				body := []byte("{\"repo\":{\"slug\":\"a/b\"},\"config\":{\"data\":\"kind: pipeline\\nname: \xff\xfe\\n\"}}")
+				code, msg := post(t, f, body, testSecret, time.Now())
+				if code != http.StatusBadRequest || !strings.Contains(msg, "not valid UTF-8") {
+					t.Errorf("got %d %q, want 400 naming the encoding", code, msg)
+				}
+				return
+			}
 			body, err := json.Marshal(map[string]any{
 				"build": pushBuild(), "repo": repoOf("a/b", false), "config": map[string]string{"data": tt.yaml},
 			})

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/drone/drone-go/drone"
 	"github.com/drone/drone-go/plugin/validator"
@@ -107,6 +108,12 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 // validate answers one Drone validate request.
 func (s *service) validate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	// JSON must be UTF-8 (RFC 8259); Go's decoder would quietly turn bad
+	// bytes into U+FFFD and validate a pipeline nobody wrote.
+	if body, ok := httpsig.Body(r); ok && !utf8.Valid(body) {
+		httperr.Write(w, r, httperr.New(httperr.Invalid, "request body is not valid UTF-8"))
+		return
+	}
 	var req validator.Request
 	if err := wire.Decode(r, &req); err != nil {
 		httperr.Write(w, r, err)
