@@ -9,8 +9,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/hangar-ci/hangar/shared/envconf"
@@ -55,5 +57,5 @@ func run(ctx context.Context, args []string, lookup envconf.Lookup, stdout, stde
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: hangar all | hangar <service> | hangar <tool> [args]")
 	fmt.Fprintln(w, "services:", names())
-	fmt.Fprintln(w, "tools:    call URL [flags]   send a signed Drone extension request and print the answer")
+	fmt.Fprintln(w, "tools:   ", slices.Sorted(maps.Keys(tools)), "(hangar <tool> -h for each)")
 }
