@@ -15,12 +15,14 @@ import (
 // file changes. Workers share nothing but the store, so a slow or dead sink
 // holds up only its own deliveries, and never the intake.
 type dispatcher struct {
-	store   store
-	sinks   *sinkSet
-	client  *http.Client
-	logger  *slog.Logger
-	poll    time.Duration
-	metrics *metrics
+	store  store
+	sinks  *sinkSet
+	client *http.Client
+	logger *slog.Logger
+	poll   time.Duration
+	// retention is how long delivered events are kept; 0 keeps them.
+	retention time.Duration
+	metrics   *metrics
 	// owned means no other process uses the store (SQLite), so leases
 	// left by a killed process can be dropped at start.
 	owned bool
@@ -39,14 +41,43 @@ func (d *dispatcher) Run(ctx context.Context) error {
 	defer d.stopAll()
 	ticker := time.NewTicker(d.poll)
 	defer ticker.Stop()
+	var lastPrune time.Time
 	for {
 		d.sinks.refresh(ctx)
 		d.reconcile(ctx)
+		if d.retention > 0 && time.Since(lastPrune) > pruneEvery {
+			lastPrune = time.Now()
+			d.prune(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
 		}
+	}
+}
+
+// pruneEvery spaces the retention sweeps.
+const pruneEvery = 10 * time.Minute
+
+// prune deletes old, fully delivered events in small batches, so SQLite's
+// single writer is never held long.
+func (d *dispatcher) prune(ctx context.Context) {
+	cutoff := time.Now().Add(-d.retention)
+	var total int64
+	for ctx.Err() == nil {
+		n, err := d.store.Prune(ctx, cutoff, 500)
+		if err != nil {
+			d.logger.Warn("pruning old events", slog.String("error", err.Error()))
+			return
+		}
+		total += n
+		if n < 500 {
+			break
+		}
+	}
+	if total > 0 {
+		d.logger.Info("pruned delivered events", slog.Int64("events", total), slog.Time("before", cutoff))
 	}
 }
 

@@ -45,7 +45,7 @@ type fixture struct {
 
 // start runs the service over a fresh database of dialect with sinksYAML
 // as the sinks file, until the test ends.
-func start(t testing.TB, dialect sqldb.Dialect, sinksYAML string) *fixture {
+func start(t testing.TB, dialect sqldb.Dialect, sinksYAML string, adjust ...func(*Options)) *fixture {
 	t.Helper()
 	root := t.TempDir()
 	writeSinks(t, root, sinksYAML)
@@ -59,6 +59,9 @@ func start(t testing.TB, dialect sqldb.Dialect, sinksYAML string) *fixture {
 		Secret: testSecret, Skew: time.Minute, MaxBody: 1 << 20,
 		DB: sqldb.TestDB(t, dialect), APIToken: testToken, Poll: 20 * time.Millisecond,
 		Lookup: envconf.Map(map[string]string{"SINK_SECRET": sinkSecret}),
+	}
+	for _, f := range adjust {
+		f(&opts)
 	}
 	svc, err := New(opts, env)
 	if err != nil {

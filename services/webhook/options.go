@@ -13,6 +13,9 @@ import (
 // DefaultSinksFile is where the sinks live in the config repository.
 const DefaultSinksFile = "_hangar/sinks.yaml"
 
+// DefaultRetention keeps delivered events for 30 days.
+const DefaultRetention = 30 * 24 * time.Hour
+
 // Options configure the webhook service.
 type Options struct {
 	// Secret verifies the Drone server's signature (DRONE_WEBHOOK_SECRET,
@@ -35,6 +38,9 @@ type Options struct {
 	// Poll is how often workers look for due retries and the sinks file
 	// is checked for changes when nothing wakes them earlier.
 	Poll time.Duration
+	// Retention is how long an event whose deliveries were all made is
+	// kept (and recognised as a duplicate); 0 keeps everything.
+	Retention time.Duration
 	// Lookup resolves a sink's secret_env; nil resolves nothing.
 	Lookup envconf.Lookup
 }
@@ -53,6 +59,7 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 		SinksFile: r.String(DefaultSinksFile, "HANGAR_WEBHOOK_SINKS_FILE"),
 		APIToken:  r.String("", "HANGAR_WEBHOOK_API_TOKEN"),
 		Poll:      r.Duration(time.Second, "HANGAR_WEBHOOK_POLL"),
+		Retention: r.Duration(DefaultRetention, "HANGAR_WEBHOOK_RETENTION"),
 		Lookup:    lookup,
 	}
 	if o.DSN == "" && isSQLite(o.Driver) {
@@ -66,6 +73,7 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	r.Check(tree.ValidPath(o.SinksFile) == nil, "HANGAR_WEBHOOK_SINKS_FILE", "%q is not a clean relative path", o.SinksFile)
 	r.Check(o.APIToken == "" || len(o.APIToken) >= 16, "HANGAR_WEBHOOK_API_TOKEN", "must be at least 16 characters")
 	r.Check(o.Poll > 0, "HANGAR_WEBHOOK_POLL", "must be positive")
+	r.Check(o.Retention >= 0, "HANGAR_WEBHOOK_RETENTION", "must not be negative (0 keeps everything)")
 	return o, r.Err()
 }
 

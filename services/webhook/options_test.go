@@ -20,7 +20,7 @@ func TestOptionsFromEnv(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := Options{Secret: "webhook", Skew: 5 * time.Minute, MaxBody: 1 << 20, Driver: "sqlite3",
-			DSN: "file:data/webhook.db", SinksFile: "_hangar/sinks.yaml", Poll: time.Second}
+			DSN: "file:data/webhook.db", SinksFile: "_hangar/sinks.yaml", Poll: time.Second, Retention: DefaultRetention}
 		if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Options{}, "Lookup")); diff != "" {
 			t.Errorf("OptionsFromEnv (-want +got):\n%s", diff)
 		}

@@ -86,7 +86,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		logger:  env.Logger,
 		dispatch: &dispatcher{
 			store: st, sinks: sinks, client: newClient(), logger: env.Logger.With(slog.String("service", Name)),
-			poll: opts.Poll, metrics: m, owned: db.Dialect == sqldb.SQLite,
+			poll: opts.Poll, retention: opts.Retention, metrics: m, owned: db.Dialect == sqldb.SQLite,
 		},
 	}
 	mux := http.NewServeMux()

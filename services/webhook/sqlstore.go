@@ -26,7 +26,7 @@ type sqlStore struct {
 // queries are the statements, rebound once for the dialect.
 type queries struct {
 	insertEvent, insertDelivery, due, nextDue, claim, release, record, releaseAll string
-	events, deadLetters, getDelivery, redeliver                                   string
+	events, deadLetters, getDelivery, redeliver, prune                            string
 }
 
 // headOfGroup keeps a group's deliveries in order: only the oldest pending
@@ -80,6 +80,11 @@ func openStore(ctx context.Context, db *sqldb.DB) (*sqlStore, error) {
 		deadLetters: r(`SELECT ` + deliveryCols + `, ` + eventCols + `
 			FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
 			WHERE d.state = 'dead' AND d.id < ? ORDER BY d.id DESC LIMIT ?`),
+		// Dead and pending deliveries keep their event: they still need a
+		// person or an attempt.
+		prune: r(`DELETE FROM webhook_events WHERE id IN (SELECT e.id FROM webhook_events e
+			WHERE e.received < ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+				WHERE d.event_id = e.id AND d.state <> 'delivered') ORDER BY e.id LIMIT ?)`),
 		getDelivery: r(`SELECT ` + deliveryCols + ` FROM webhook_deliveries d WHERE d.id = ?`),
 		redeliver:   r(`UPDATE webhook_deliveries SET state = 'pending', attempts = 0, next_at = ?, locked_until = 0, last_error = '', last_status = 0, updated = ? WHERE id = ? AND state <> 'pending'`),
 	}}, nil
@@ -290,4 +295,12 @@ func (s *sqlStore) Redeliver(ctx context.Context, id int64, now time.Time, sinkO
 	}
 	d.State, d.Attempts, d.NextAt, d.LastError, d.LastStatus, d.Updated = StatePending, 0, now, "", 0, now
 	return d, tx.Commit()
+}
+
+func (s *sqlStore) Prune(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	res, err := s.db.ExecContext(ctx, s.q.prune, ms(cutoff), limit)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

@@ -78,6 +78,9 @@ type store interface {
 	// fresh attempt budget, if sinkOK accepts its sink: errNotFound,
 	// errPending, errNoSink.
 	Redeliver(ctx context.Context, id int64, now time.Time, sinkOK func(string) bool) (Delivery, error)
+	// Prune deletes up to limit events received before cutoff whose
+	// every delivery was made, and returns how many went.
+	Prune(ctx context.Context, cutoff time.Time, limit int) (int64, error)
 	// Ping checks the database.
 	Ping(ctx context.Context) error
 }
