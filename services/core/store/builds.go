@@ -71,6 +71,20 @@ func (s *Store) CreateBuild(ctx context.Context, b *model.Build, stages []*model
 	}
 }
 
+// The statements of CreateBuild, prepared once on SQLite.
+const (
+	qIncrement   = `UPDATE core_repos SET counter = counter + 1 WHERE id = ? RETURNING counter`
+	qInsertBuild = `INSERT INTO core_builds (repo_id, trigger_by, number, parent, status, error,
+event, action, link, ts, title, message, commit_before, commit_after, ref, fork, source, target, author,
+author_name, author_email, author_avatar, sender, params, cron, deploy, deploy_id, debug, started, finished,
+created, updated, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id`
+	qInsertStage = `INSERT INTO core_stages (repo_id, build_id, number, name, kind, type, status, error, errignore,
+exit_code, machine, os, arch, variant, kernel, limit_stage, limit_repo, started, stopped, created, updated, version,
+on_success, on_failure, depends_on, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id`
+)
+
 // maxGroup bounds how many builds share one transaction.
 const maxGroup = 64
 
@@ -146,16 +160,12 @@ func (s *Store) insertBuild(ctx context.Context, tx *sql.Tx, b *model.Build, sta
 	var number int64
 	// The UPDATE takes the row lock (PostgreSQL) or runs under the write
 	// lock (SQLite, BEGIN IMMEDIATE) that serialises concurrent builds.
-	err := tx.QueryRowContext(ctx, s.q(`UPDATE core_repos SET counter = counter + 1 WHERE id = ? RETURNING counter`), b.RepoID).Scan(&number)
+	err := s.txRow(ctx, tx, qIncrement, b.RepoID).Scan(&number)
 	if err != nil {
 		return notFound(err, "repository")
 	}
 	b.Number, b.Version = number, 1
-	err = tx.QueryRowContext(ctx, s.q(`INSERT INTO core_builds (repo_id, trigger_by, number, parent, status, error,
-event, action, link, ts, title, message, commit_before, commit_after, ref, fork, source, target, author,
-author_name, author_email, author_avatar, sender, params, cron, deploy, deploy_id, debug, started, finished,
-created, updated, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-RETURNING id`),
+	err = s.txRow(ctx, tx, qInsertBuild,
 		b.RepoID, b.Trigger, b.Number, b.Parent, b.Status, b.Error, b.Event, b.Action, b.Link, b.Timestamp, b.Title,
 		b.Message, b.Before, b.After, b.Ref, b.Fork, b.Source, b.Target, b.Author, b.AuthorName, b.AuthorEmail,
 		b.AuthorAvatar, b.Sender, marshal(b.Params), b.Cron, b.Deploy, b.DeployID, b.Debug, b.Started, b.Finished,
@@ -163,13 +173,9 @@ RETURNING id`),
 	if err != nil {
 		return fmt.Errorf("inserting build: %w", err)
 	}
-	ins := s.q(`INSERT INTO core_stages (repo_id, build_id, number, name, kind, type, status, error, errignore,
-exit_code, machine, os, arch, variant, kernel, limit_stage, limit_repo, started, stopped, created, updated, version,
-on_success, on_failure, depends_on, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-RETURNING id`)
 	for _, st := range stages {
 		st.RepoID, st.BuildID, st.Version = b.RepoID, b.ID, 1
-		err := tx.QueryRowContext(ctx, ins, st.RepoID, st.BuildID, st.Number, st.Name, st.Kind, st.Type, st.Status,
+		err := s.txRow(ctx, tx, qInsertStage, st.RepoID, st.BuildID, st.Number, st.Name, st.Kind, st.Type, st.Status,
 			st.Error, st.ErrIgnore, st.ExitCode, st.Machine, st.OS, st.Arch, st.Variant, st.Kernel, st.Limit,
 			st.LimitRepo, st.Started, st.Stopped, st.Created, st.Updated, st.Version, st.OnSuccess, st.OnFailure,
 			marshal(st.DependsOn), marshal(st.Labels)).Scan(&st.ID)

@@ -64,9 +64,11 @@ func (s *Store) FindRepo(ctx context.Context, id int64) (*model.Repo, error) {
 	return r, notFound(err, "repository")
 }
 
+const qRepoBySlug = `SELECT ` + repoColumns + ` FROM core_repos WHERE scm = ? AND slug_key = ?`
+
 // FindRepoSlug returns the repository of scm named slug, ignoring case.
 func (s *Store) FindRepoSlug(ctx context.Context, scm, slug string) (*model.Repo, error) {
-	r, err := scanRepo(s.db.QueryRowContext(ctx, s.q(`SELECT `+repoColumns+` FROM core_repos WHERE scm = ? AND slug_key = ?`),
+	r, err := scanRepo(s.row(ctx, qRepoBySlug,
 		scm, strings.ToLower(slug)))
 	return r, notFound(err, "repository "+slug)
 }

@@ -34,6 +34,9 @@ type Store struct {
 	mu      sync.Mutex   // guards queue and leading
 	queue   []*createReq // builds waiting for a transaction
 	leading bool         // a caller is writing the queue
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // SQLite's prepared statements, by query
 }
 
 // New applies the migrations to db and returns the store over it.
@@ -45,7 +48,11 @@ func New(ctx context.Context, db *sqldb.DB) (*Store, error) {
 	if err := db.Migrate(ctx, sub, "core_migrations"); err != nil {
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db}
+	if err := s.prepare(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Ping checks the database is reachable (readiness).
