@@ -3,7 +3,9 @@ package convert
 import (
 	"fmt"
 
+	"go.starlark.net/lib/json"
 	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
 	"go.starlark.net/syntax"
 )
 
@@ -185,4 +187,50 @@ func guardExpr(e syntax.Expr) syntax.Expr {
 		}
 	}
 	return e
+}
+
+// maxJSONDepth bounds the nesting json.decode accepts: it recurses once
+// per level, and "[" * 3000000 would overflow the Go stack, which kills
+// the process.
+const maxJSONDepth = 1000
+
+// jsonModule is Starlark's json module with a decode that refuses deep
+// nesting before recursing.
+var jsonModule = func() *starlarkstruct.Module {
+	members := make(starlark.StringDict, len(json.Module.Members))
+	for k, v := range json.Module.Members {
+		members[k] = v
+	}
+	decode := json.Module.Members["decode"].(*starlark.Builtin)
+	members["decode"] = starlark.NewBuiltin("json.decode", func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if len(args) > 0 {
+			if s, ok := args[0].(starlark.String); ok && jsonDepth(string(s)) > maxJSONDepth {
+				return nil, fmt.Errorf("nested deeper than %d levels", maxJSONDepth)
+			}
+		}
+		return decode.CallInternal(t, args, kwargs)
+	})
+	return &starlarkstruct.Module{Name: "json", Members: members}
+}()
+
+// jsonDepth returns the deepest nesting of arrays and objects in s,
+// outside strings.
+func jsonDepth(s string) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '[' || c == '{':
+			if depth++; depth > deepest {
+				deepest = depth
+			}
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
 }

@@ -64,6 +64,7 @@ func TestHostileScripts(t *testing.T) {
 		{"string over the output limit", "def main(ctx):\n    return {\"kind\": \"pipeline\", \"x\": \"a\" * 2000000}\n", "the pipeline is larger than 1048576 bytes (DRONE_STARLARK_SIZE_LIMIT)"},
 		{"doubling string", "def main(ctx):\n    s = \"ab\"\n    for i in range(27):\n        s = s + s\n    return {\"x\": s}\n", "+ makes a string of 8388608 bytes, over 4× the output limit"},
 		{"many documents", "def main(ctx):\n    return [{\"name\": \"p%d\" % i, \"pad\": \"x\" * 1000} for i in range(2000)]\n", "larger than 1048576 bytes"},
+		{"deeply nested json", "def main(ctx):\n    return {\"x\": json.decode(\"[\" * 3000000)}\n", "Error in json.decode: nested deeper than 1000 levels"},
 		{"deep data", "def main(ctx):\n    x = {}\n    for i in range(1000):\n        x = {\"a\": x}\n    return x\n", "nested deeper than 100 levels"},
 		{"self-containing list", "def main(ctx):\n    x = [1]\n    x.append(x)\n    return {\"x\": x}\n", "nested deeper than 100 levels"},
 		{"recursion", "def f(n):\n    return f(n + 1)\ndef main(ctx):\n    return f(0)\n", "called recursively"},
@@ -261,8 +262,9 @@ func TestBusySlotsLeaveCacheHits(t *testing.T) {
 	}
 }
 
-// TestNoStepLimitStillBounded: with Drone's "no step limit" single-step
-// allocations keep a ceiling.
+// TestNoStepLimitStillBounded: with a step limit beyond any real one
+// (Render's callers may pass anything), single-step allocations keep a
+// ceiling.
 func TestNoStepLimitStillBounded(t *testing.T) {
 	t.Parallel()
 	for name, script := range map[string]string{
@@ -271,7 +273,7 @@ func TestNoStepLimitStillBounded(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, err := Render(context.Background(), Input{Name: ".drone.star", Script: []byte(script), Limits: Limits{Steps: NoStepLimit}})
+			_, err := Render(context.Background(), Input{Name: ".drone.star", Script: []byte(script), Limits: Limits{Steps: 1 << 40}})
 			if err == nil || !strings.Contains(err.Error(), "4194304") {
 				t.Errorf("got %v, want a refusal naming the 4194304-element ceiling", err)
 			}
@@ -288,5 +290,22 @@ func TestLoadDepth(t *testing.T) {
 	_, err := Render(context.Background(), in)
 	if err == nil || !strings.Contains(err.Error(), "loads nested deeper than 100 modules") {
 		t.Errorf("got %v, want the nesting bound", err)
+	}
+}
+
+func TestJSONDepth(t *testing.T) {
+	t.Parallel()
+	tests := map[string]int{
+		``:                          0,
+		`[1, {"a": [2]}]`:           3,
+		`["[[[[", {"a": "\\"]]"}]`:  2,
+		`"[[[["`:                    0,
+		strings.Repeat("[", 1001):   1001,
+		`{"a": "\"[[[", "b": [[]]}`: 3,
+	}
+	for in, want := range tests {
+		if got := jsonDepth(in); got != want {
+			t.Errorf("jsonDepth(%.40q): got %d, want %d", in, got, want)
+		}
 	}
 }

@@ -21,9 +21,13 @@ const (
 	DefaultCacheSize   = 64 << 20
 	DefaultModuleCache = 32 << 20
 
-	// NoStepLimit is what DRONE_STARLARK_STEP_LIMIT=0 (Drone's "no
-	// limit") means: the wall-clock limit ends the script first.
-	NoStepLimit = 1 << 40
+	// NoStepLimit is the ceiling of DRONE_STARLARK_STEP_LIMIT, and what 0
+	// (Drone's "no limit") means: four times what the largest real scripts
+	// need. It is bounded because a builtin cannot be interrupted: str()
+	// of data nested one level per dozen steps takes time and Go stack
+	// growing faster than its depth (at two million steps, about ten
+	// seconds; at ten million, minutes).
+	NoStepLimit = 2_000_000
 	// MaxSizeLimit is the ceiling of DRONE_STARLARK_SIZE_LIMIT, and what
 	// 0 (Drone's "no limit") means.
 	MaxSizeLimit = 64 << 20
@@ -109,7 +113,7 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	if o.Limits.Size == 0 {
 		o.Limits.Size = MaxSizeLimit
 	}
-	r.Check(int64(o.Limits.Steps) > 0 && o.Limits.Steps <= NoStepLimit, "DRONE_STARLARK_STEP_LIMIT", "must be between 0 (no limit) and 2^40")
+	r.Check(int64(o.Limits.Steps) > 0 && o.Limits.Steps <= NoStepLimit, "DRONE_STARLARK_STEP_LIMIT", "must be between 0 (the ceiling) and %d", NoStepLimit)
 	r.Check(o.Limits.Size > 0 && o.Limits.Size <= MaxSizeLimit, "DRONE_STARLARK_SIZE_LIMIT", "must be between 0 (the %d-byte ceiling) and %d bytes", MaxSizeLimit, MaxSizeLimit)
 	r.Check(o.Limits.Timeout > 0, "HANGAR_CONVERT_TIMEOUT", "must be positive")
 	r.Check(o.Limits.Modules > 0, "HANGAR_CONVERT_MAX_MODULES", "must be positive")

@@ -71,7 +71,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		config:  env.Repo,
 		results: resultCache{newLRU[*cached](opts.CacheSize)},
 		bodies:  newLRU[seenBody](opts.CacheSize / 16),
-		slots:   make(chan struct{}, max(opts.Concurrency, 1)),
+		slots:   make(chan struct{}, concurrency(opts.Concurrency)),
 		engine: engine{
 			mods:   newModuleCache(opts.ModuleCacheSize),
 			worker: newWorker(opts.JsonnetWorker, opts.JsonnetMemory, runtime.NumCPU()),
@@ -167,6 +167,14 @@ func (s *service) convert(w http.ResponseWriter, r *http.Request) {
 	s.results.put(key, res, answer, gen, hasGen)
 	reqlog.Annotate(r.Context(), slog.String("cache", "miss"), slog.Int("bytes", len(res.yaml)))
 	writeBody(w, answer)
+}
+
+// concurrency is n, or twice the CPUs when unset.
+func concurrency(n int) int {
+	if n <= 0 {
+		return 2 * runtime.NumCPU()
+	}
+	return n
 }
 
 func writeBody(w http.ResponseWriter, body []byte) {

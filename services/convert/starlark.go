@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"go.starlark.net/lib/json"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 	"go.starlark.net/syntax"
@@ -216,7 +215,7 @@ func predeclared(l Limits) starlark.StringDict {
 	steps, maxLen := l.Steps, seqLimit(l)
 	d := guards(l)
 	for k, v := range (starlark.StringDict{
-		"json":   json.Module,
+		"json":   jsonModule,
 		"struct": starlark.NewBuiltin("struct", starlarkstruct.Make),
 		"range": starlark.NewBuiltin("range", func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			v, err := orig.CallInternal(t, args, kwargs)
