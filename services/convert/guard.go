@@ -52,6 +52,9 @@ func guards(l Limits) starlark.StringDict {
 	}
 	mul := func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		x, y := args[0], args[1]
+		if err := checkIntProduct(x, y); err != nil {
+			return nil, err
+		}
 		seq, n := x, y
 		if _, ok := x.(starlark.Int); ok {
 			seq, n = y, x
@@ -82,6 +85,28 @@ func guards(l Limits) starlark.StringDict {
 		return v, check("+", v)
 	}
 	return starlark.StringDict{mulName: starlark.NewBuiltin("*", mul), addName: starlark.NewBuiltin("+", add)}
+}
+
+// maxIntBits bounds a product of integers: repeated squaring doubles the
+// size each step, and one multiplication of huge numbers cannot be
+// interrupted.
+const maxIntBits = 1 << 16
+
+func checkIntProduct(x, y starlark.Value) error {
+	a, ok1 := x.(starlark.Int)
+	b, ok2 := y.(starlark.Int)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	if i, ok := a.Int64(); ok && i > -1<<31 && i < 1<<31 {
+		if j, ok := b.Int64(); ok && j > -1<<31 && j < 1<<31 {
+			return nil // the common case, without allocating
+		}
+	}
+	if bits := a.BigInt().BitLen() + b.BigInt().BitLen(); bits > maxIntBits {
+		return fmt.Errorf("the product would have about %d bits, more than %d", bits, maxIntBits)
+	}
+	return nil
 }
 
 func limitName(what string) string {

@@ -64,6 +64,7 @@ func TestHostileScripts(t *testing.T) {
 		{"string over the output limit", "def main(ctx):\n    return {\"kind\": \"pipeline\", \"x\": \"a\" * 2000000}\n", "the pipeline is larger than 1048576 bytes (DRONE_STARLARK_SIZE_LIMIT)"},
 		{"doubling string", "def main(ctx):\n    s = \"ab\"\n    for i in range(27):\n        s = s + s\n    return {\"x\": s}\n", "+ makes a string of 8388608 bytes, over 4× the output limit"},
 		{"many documents", "def main(ctx):\n    return [{\"name\": \"p%d\" % i, \"pad\": \"x\" * 1000} for i in range(2000)]\n", "larger than 1048576 bytes"},
+		{"integer squaring", "def main(ctx):\n    x = 1 << 500\n    for i in range(30):\n        x = x * x\n    return {}\n", "Error in *: the product would have about 128002 bits, more than 65536"},
 		{"deeply nested json", "def main(ctx):\n    return {\"x\": json.decode(\"[\" * 3000000)}\n", "Error in json.decode: nested deeper than 1000 levels"},
 		{"deep data", "def main(ctx):\n    x = {}\n    for i in range(1000):\n        x = {\"a\": x}\n    return x\n", "nested deeper than 100 levels"},
 		{"self-containing list", "def main(ctx):\n    x = [1]\n    x.append(x)\n    return {\"x\": x}\n", "nested deeper than 100 levels"},
