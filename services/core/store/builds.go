@@ -33,8 +33,7 @@ func scanBuild(row interface{ Scan(...any) error }) (*model.Build, error) {
 // on failure nothing of this build is written, the counter included.
 //
 // Concurrent calls are grouped: one caller at a time writes every queued
-// build in a single transaction (each under its own savepoint, so one
-// failing build fails alone) and commits once. The counter's row lock is
+// build in a single transaction and commits once. The counter's row lock is
 // then held for one commit per group rather than one per build, which is
 // what bounds throughput on PostgreSQL (a commit waits for the WAL flush).
 func (s *Store) CreateBuild(ctx context.Context, b *model.Build, stages []*model.Stage) error {
@@ -98,60 +97,53 @@ type createReq struct {
 }
 
 // writeGroup writes every build of group in one transaction and answers
-// each request once the commit's outcome is known.
+// each request once the commit's outcome is known. Errors are rare (a
+// vanished repository, a broken stage list), so the group is tried whole
+// first; if that fails, each build is retried in its own transaction so
+// one bad build fails alone. A failed transaction leaves nothing behind,
+// so numbers stay gap-free either way.
 func (s *Store) writeGroup(group []*createReq) {
 	// Not any caller's context: one caller going away must not fail the
 	// builds of the others.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	errs := make([]error, len(group))
+	err := s.inTx(ctx, group)
+	if err != nil && len(group) > 1 {
+		for _, r := range group {
+			r.done <- s.inTx(ctx, []*createReq{r})
+		}
+		return
+	}
+	for _, r := range group {
+		r.done <- err
+	}
+}
+
+// inTx inserts the builds of group in one transaction; on failure their
+// ids and numbers are cleared.
+func (s *Store) inTx(ctx context.Context, group []*createReq) error {
 	err := func() error {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
 		defer tx.Rollback()
-		for i, r := range group {
-			if len(group) > 1 {
-				if _, err := tx.ExecContext(ctx, "SAVEPOINT build"); err != nil {
-					return err
-				}
-			}
-			errs[i] = s.insertBuild(ctx, tx, r.build, r.stages)
-			if len(group) == 1 {
-				if errs[i] != nil {
-					return errs[i]
-				}
-				continue
-			}
-			undo := "RELEASE SAVEPOINT build"
-			if errs[i] != nil {
-				undo = "ROLLBACK TO SAVEPOINT build"
-			}
-			if _, err := tx.ExecContext(ctx, undo); err != nil {
+		for _, r := range group {
+			if err := s.insertBuild(ctx, tx, r.build, r.stages); err != nil {
 				return err
-			}
-			if errs[i] != nil {
-				// ROLLBACK TO keeps the savepoint; drop it before the next build.
-				if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT build"); err != nil {
-					return err
-				}
 			}
 		}
 		return tx.Commit()
 	}()
-	for i, r := range group {
-		if err != nil && errs[i] == nil {
-			errs[i] = err
-		}
-		if errs[i] != nil {
+	if err != nil {
+		for _, r := range group {
 			r.build.ID, r.build.Number, r.build.Version = 0, 0, 0
 			for _, st := range r.stages {
 				st.ID, st.BuildID, st.Version = 0, 0, 0
 			}
 		}
-		r.done <- errs[i]
 	}
+	return err
 }
 
 // insertBuild takes the next number and inserts the build and its stages
