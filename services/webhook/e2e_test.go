@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -177,6 +178,10 @@ func TestDeadLetterRedeliver(t *testing.T) {
 			}
 			if got := s.requests(); got != 3 {
 				t.Errorf("sink saw %d requests, want 3 (max_attempts)", got)
+			}
+			if m := f.metrics(t); !strings.Contains(m, `hangar_webhook_deliveries{state="dead"} 1`) ||
+				!strings.Contains(m, `hangar_webhook_delivery_attempts_total{sink="down",state="dead"} 1`) {
+				t.Errorf("metrics lack the dead letter:\n%s", m)
 			}
 
 			down.Store(false)

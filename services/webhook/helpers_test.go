@@ -257,3 +257,15 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 func httpSinkYAML(name, url string, extra string) string {
 	return fmt.Sprintf("  - name: %s\n    kind: http\n    url: %s\n    secret_env: SINK_SECRET\n    backoff: 10ms\n    max_backoff: 40ms\n%s", name, url, extra)
 }
+
+// metrics returns the process's Prometheus exposition.
+func (f *fixture) metrics(t testing.TB) string {
+	t.Helper()
+	res, err := http.Get(f.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}

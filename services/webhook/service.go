@@ -72,7 +72,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webhook store: %w", err)
 	}
-	m, err := newMetrics(env.Registry)
+	m, err := newMetrics(env.Registry, st)
 	if err != nil {
 		return nil, err
 	}

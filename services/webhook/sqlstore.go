@@ -304,3 +304,21 @@ func (s *sqlStore) Prune(ctx context.Context, cutoff time.Time, limit int) (int6
 	}
 	return res.RowsAffected()
 }
+
+func (s *sqlStore) Backlog(ctx context.Context) (map[string]int64, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM webhook_deliveries WHERE state <> 'delivered' GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{StatePending: 0, StateDead: 0}
+	for rows.Next() {
+		var state string
+		var n int64
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		out[state] = n
+	}
+	return out, rows.Err()
+}

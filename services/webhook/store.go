@@ -81,6 +81,8 @@ type store interface {
 	// Prune deletes up to limit events received before cutoff whose
 	// every delivery was made, and returns how many went.
 	Prune(ctx context.Context, cutoff time.Time, limit int) (int64, error)
+	// Backlog counts deliveries not yet made, by state (pending, dead).
+	Backlog(ctx context.Context) (map[string]int64, error)
 	// Ping checks the database.
 	Ping(ctx context.Context) error
 }
