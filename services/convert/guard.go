@@ -127,9 +127,15 @@ func guardStmts(stmts []syntax.Stmt) {
 		case *syntax.AssignStmt:
 			s.LHS = guardExpr(s.LHS)
 			s.RHS = guardExpr(s.RHS)
-			if id, ok := s.LHS.(*syntax.Ident); ok && s.Op == syntax.STAR_EQ {
-				s.Op = syntax.EQ
-				s.RHS = call(mulName, s.OpPos, &syntax.Ident{NamePos: id.NamePos, Name: id.Name}, s.RHS)
+			if id, ok := s.LHS.(*syntax.Ident); ok {
+				switch s.Op {
+				case syntax.STAR_EQ:
+					s.Op = syntax.EQ
+					s.RHS = call(mulName, s.OpPos, &syntax.Ident{NamePos: id.NamePos, Name: id.Name}, s.RHS)
+				case syntax.PERCENT_EQ:
+					s.Op = syntax.EQ
+					s.RHS = call(modName, s.OpPos, &syntax.Ident{NamePos: id.NamePos, Name: id.Name}, s.RHS)
+				}
 			}
 		case *syntax.DefStmt:
 			guardList(s.Params)
@@ -173,6 +179,8 @@ func guardExpr(e syntax.Expr) syntax.Expr {
 			return call(mulName, e.OpPos, e.X, e.Y)
 		case syntax.PLUS:
 			return call(addName, e.OpPos, e.X, e.Y)
+		case syntax.PERCENT:
+			return call(modName, e.OpPos, e.X, e.Y)
 		}
 	case *syntax.UnaryExpr:
 		e.X = guardExpr(e.X)
@@ -181,6 +189,11 @@ func guardExpr(e syntax.Expr) syntax.Expr {
 	case *syntax.CallExpr:
 		e.Fn = guardExpr(e.Fn)
 		guardList(e.Args)
+		if d, ok := e.Fn.(*syntax.DotExpr); ok && checkedMethods[d.Name.Name] {
+			// x.join(a) → _hangar_method_join(x, a)
+			args := append([]syntax.Expr{d.X}, e.Args...)
+			return &syntax.CallExpr{Fn: &syntax.Ident{NamePos: d.Dot, Name: methodPrefix + d.Name.Name}, Lparen: e.Lparen, Args: args, Rparen: e.Rparen}
+		}
 	case *syntax.DotExpr:
 		e.X = guardExpr(e.X)
 	case *syntax.IndexExpr:
@@ -219,6 +232,11 @@ func guardExpr(e syntax.Expr) syntax.Expr {
 // the process.
 const maxJSONDepth = 1000
 
+// maxJSONText bounds json.encode's output. The module is shared by every
+// conversion, so this is the output ceiling rather than the configured
+// limit.
+const maxJSONText = 4 * MaxSizeLimit
+
 // jsonModule is Starlark's json module with a decode that refuses deep
 // nesting before recursing.
 var jsonModule = func() *starlarkstruct.Module {
@@ -226,6 +244,13 @@ var jsonModule = func() *starlarkstruct.Module {
 	for k, v := range json.Module.Members {
 		members[k] = v
 	}
+	encode := json.Module.Members["encode"].(*starlark.Builtin)
+	members["encode"] = starlark.NewBuiltin("json.encode", func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if len(args) > 0 && !fitsText(args[0], maxJSONText) {
+			return nil, fmt.Errorf("the JSON would be more than %d bytes", maxJSONText)
+		}
+		return encode.CallInternal(t, args, kwargs)
+	})
 	decode := json.Module.Members["decode"].(*starlark.Builtin)
 	members["decode"] = starlark.NewBuiltin("json.decode", func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		if len(args) > 0 {

@@ -65,6 +65,13 @@ func TestHostileScripts(t *testing.T) {
 		{"doubling string", "def main(ctx):\n    s = \"ab\"\n    for i in range(27):\n        s = s + s\n    return {\"x\": s}\n", "+ makes a string of 8388608 bytes, over 4× the output limit"},
 		{"many documents", "def main(ctx):\n    return [{\"name\": \"p%d\" % i, \"pad\": \"x\" * 1000} for i in range(2000)]\n", "larger than 1048576 bytes"},
 		{"integer squaring", "def main(ctx):\n    x = 1 << 500\n    for i in range(30):\n        x = x * x\n    return {}\n", "Error in *: the product would have about 128002 bits, more than 65536"},
+		{"join of aliased strings", "def main(ctx):\n    s = \"x\" * 4000000\n    return {\"x\": \"\".join([s] * 50000)}\n", "Error in join: the joined string would write more than 4194304 bytes"},
+		{"str of aliased strings", "def main(ctx):\n    s = \"x\" * 4000000\n    return {\"x\": str([s] * 50000)}\n", "Error in str: str would write more than 4194304 bytes"},
+		{"format of aliased strings", "def main(ctx):\n    s = \"x\" * 4000000\n    return {\"x\": \"{}{}\".format([s] * 50000, 1)}\n", "Error in format: the formatted string would write"},
+		{"percent of aliased strings", "def main(ctx):\n    s = \"x\" * 4000000\n    return {\"x\": \"%s\" % ([s] * 50000,)}\n", "Error in %: % would write more than"},
+		{"fail of aliased strings", "def main(ctx):\n    s = \"x\" * 4000000\n    fail([s] * 50000)\n", "Error in fail: fail would write more than"},
+		{"json of aliased strings", "def main(ctx):\n    s = \"x\" * 4000000\n    return {\"x\": json.encode([s] * 50000)}\n", "the JSON would be more than"},
+		{"doubling replace", "def main(ctx):\n    s = \"x\" * 100000\n    for i in range(20):\n        s = s.replace(\"x\", \"xx\")\n    return {}\n", "Error in replace: the replaced string would write more than 4194304 bytes"},
 		{"deeply nested json", "def main(ctx):\n    return {\"x\": json.decode(\"[\" * 3000000)}\n", "Error in json.decode: nested deeper than 1000 levels"},
 		{"deep data", "def main(ctx):\n    x = {}\n    for i in range(1000):\n        x = {\"a\": x}\n    return x\n", "nested deeper than 100 levels"},
 		{"self-containing list", "def main(ctx):\n    x = [1]\n    x.append(x)\n    return {\"x\": x}\n", "nested deeper than 100 levels"},
@@ -197,18 +204,19 @@ func TestJsonnetLimits(t *testing.T) {
 	}
 }
 
-// TestMemoryWatch stops a script that grows a string by means no guard
-// sees (str.replace doubling it), then serves a valid request.
+// TestMemoryWatch stops a script that keeps thousands of distinct 1 MB
+// strings (each within every per-operation guard), then serves a valid
+// request.
 func TestMemoryWatch(t *testing.T) {
 	t.Parallel()
 	config, _ := dirTree(t, hostileConfig(t))
 	opts := testOptions()
 	opts.MemoryLimit = 64 << 20
 	s := start(t, opts, config)
-	script := "def main(ctx):\n    s = \"x\" * 100000\n    for i in range(16):\n        s = s.replace(\"x\", \"xx\")\n    return {\"n\": len(s)}\n"
+	script := "def main(ctx):\n    s = \"x\" * 1000000\n    l = []\n    for i in range(5000):\n        l.append(s + str(i))\n    return {\"n\": len(l)}\n"
 	_, err := s.convert(context.Background(), request(".drone.star", script, "push"))
 	var de *drone.Error
-	if !errors.As(err, &de) || de.Code != 422 || !strings.Contains(de.Message, "live memory passed 67108864 bytes (HANGAR_CONVERT_MEMORY_LIMIT), stopped at .drone.star:4:") {
+	if !errors.As(err, &de) || de.Code != 422 || !strings.Contains(de.Message, "live memory passed 67108864 bytes (HANGAR_CONVERT_MEMORY_LIMIT), stopped at .drone.star:5:") {
 		t.Fatalf("got %v, want a 422 naming the memory limit and the line", err)
 	}
 	cfg, err := s.convert(context.Background(), request(".drone.star", validScript, "push"))

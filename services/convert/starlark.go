@@ -214,6 +214,9 @@ func predeclared(l Limits) starlark.StringDict {
 	orig := starlark.Universe["range"].(*starlark.Builtin)
 	steps, maxLen := l.Steps, seqLimit(l)
 	d := guards(l)
+	for k, v := range flatteners(4 * l.Size) {
+		d[k] = v
+	}
 	for k, v := range (starlark.StringDict{
 		"json":   jsonModule,
 		"struct": starlark.NewBuiltin("struct", starlarkstruct.Make),
