@@ -243,3 +243,56 @@ func atoiOr(s string, def int) int {
 	}
 	return n
 }
+
+// stageReport is a runner's report on a stage.
+type stageReport struct {
+	Status   string `json:"status"`
+	ExitCode int    `json:"exit_code"`
+	Error    string `json:"error"`
+}
+
+// reportStage takes a runner's report for a pending or running stage:
+// running, or a final status (success, failure, error, killed, skipped).
+func (s *service) reportStage(w http.ResponseWriter, r *http.Request) {
+	repo, b, stages, err := s.loadBuild(r)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	var in stageReport
+	if err := decodeAPI(w, r, &in); err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	n, err := strconv.Atoi(r.PathValue("stage"))
+	var st *model.Stage
+	for _, x := range stages {
+		if err == nil && x.Number == n {
+			st = x
+		}
+	}
+	switch {
+	case st == nil:
+		httperr.Write(w, r, httperr.New(httperr.NotFound, "build %d has no stage %q", b.Number, r.PathValue("stage")))
+		return
+	case st.Status != model.StatusPending && st.Status != model.StatusRunning:
+		httperr.Write(w, r, httperr.New(httperr.Conflict, "stage %d is %s: only a pending or running stage takes reports", n, st.Status))
+		return
+	}
+	now := s.trigger.now().Unix()
+	switch in.Status {
+	case model.StatusRunning:
+		err = s.startStage(r.Context(), repo, b, st, now)
+	case model.StatusPassing, model.StatusFailing, model.StatusError, model.StatusKilled, model.StatusSkipped:
+		st.Status, st.ExitCode, st.Error = in.Status, in.ExitCode, truncRunes(in.Error, 500)
+		err = s.finishStage(r.Context(), repo, b, stages, st, now)
+	default:
+		httperr.Write(w, r, httperr.New(httperr.Invalid, "status %q is not running, success, failure, error, killed or skipped", in.Status))
+		return
+	}
+	if err != nil {
+		httperr.Write(w, r, storeError(err, "stage"))
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
+}

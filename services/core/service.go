@@ -134,6 +134,7 @@ func (s *service) routes() http.Handler {
 	api.HandleFunc("DELETE /api/repos/{owner}/{name}/builds/{number}", s.cancelBuild)
 	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/approve/{stage}", s.approveStage)
 	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/decline/{stage}", s.declineStage)
+	api.HandleFunc("PUT /api/repos/{owner}/{name}/builds/{number}/stages/{stage}", s.reportStage)
 	mux.Handle("/api/", s.authorize(api))
 	return mux
 }

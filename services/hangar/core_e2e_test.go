@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -45,7 +46,7 @@ func TestCoreEndToEnd(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			h := startCore(t, d, nil)
-			for _, name := range []string{"dag", "conditions", "Hello-World", "skip", "broken", "starlark", "lint", "own-file", "bad-input", "blocked", "vskip", "custom"} {
+			for _, name := range []string{"dag", "conditions", "Hello-World", "skip", "broken", "starlark", "lint", "own-file", "bad-input", "blocked", "vskip", "custom", "report"} {
 				h.activate("github", "Codertocat/"+name, nil)
 			}
 			for _, slug := range []string{"mike/diaspora", "jsmith/example", "gitlabhq/gitlab-test"} {
@@ -298,6 +299,62 @@ func TestCoreEndToEnd(t *testing.T) {
 				}
 				if !enabled {
 					t.Error("no repo:enabled webhook for the activation")
+				}
+			})
+
+			t.Run("runner reports advance the DAG and finish the build", func(t *testing.T) {
+				t.Parallel()
+				if res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("report")), e2eHookKey); res.Build == nil {
+					t.Fatalf("got %d %s, want a build", res.Status, res.Body)
+				}
+				report := func(stage int, status string) wire.Build {
+					t.Helper()
+					var b wire.Build
+					if code := h.api(http.MethodPut, fmt.Sprintf("/repos/Codertocat/report/builds/1/stages/%d", stage), map[string]any{"status": status}, &b); code != http.StatusOK {
+						t.Fatalf("report stage %d %s: got %d, want 200", stage, status, code)
+					}
+					return b
+				}
+				stageStates := func(b wire.Build) string {
+					var out []string
+					for _, st := range b.Stages {
+						out = append(out, st.Status)
+					}
+					return b.Status + " " + strings.Join(out, ",")
+				}
+				steps := []struct {
+					stage  int
+					status string
+					want   string
+				}{
+					{1, "running", "running running,waiting_on_dependencies,waiting_on_dependencies"},
+					{1, "success", "running success,pending,waiting_on_dependencies"},
+					{2, "failure", "failure success,failure,skipped"},
+				}
+				for _, st := range steps {
+					if got := stageStates(report(st.stage, st.status)); got != st.want {
+						t.Errorf("after stage %d %s: got %q, want %q", st.stage, st.status, got, st.want)
+					}
+				}
+				if code := h.api(http.MethodPut, "/repos/Codertocat/report/builds/1/stages/3", map[string]any{"status": "success"}, nil); code != http.StatusConflict {
+					t.Errorf("report on a skipped stage: got %d, want 409", code)
+				}
+				var states []string
+				for _, st := range h.GitHub.Statuses() {
+					if st.Slug == "Codertocat/report" {
+						states = append(states, st.State+":"+st.Description)
+					}
+				}
+				want := []string{"pending:Build is pending", "pending:Build is running", "failure:Build is failing"}
+				if diff := cmp.Diff(want, states); diff != "" {
+					t.Errorf("commit statuses (-want +got):\n%s", diff)
+				}
+				var updated bool
+				for _, e := range h.Webhook.Events() {
+					updated = updated || e.Event == "build" && e.Action == "updated" && e.Repo.Slug == "Codertocat/report" && e.Build.Status == "failure" && len(e.Build.Stages) == 3
+				}
+				if !updated {
+					t.Error("no build:updated webhook with the failed build and its stages")
 				}
 			})
 
