@@ -138,7 +138,8 @@ func (w *worker) eval(ctx context.Context, j job, lookup func(from, path string)
 	}
 	j.Memory = w.memory
 	cmd := exec.CommandContext(ctx, w.cmd[0], w.cmd[1:]...)
-	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	// Nothing of the service's environment (secrets, tokens) is needed.
+	cmd.Env = []string{"GOMAXPROCS=1"}
 	cmd.WaitDelay = time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedWriter{w: &stderr, n: 4096}
