@@ -83,7 +83,8 @@ func (s *sinkSet) refresh(ctx context.Context) bool {
 	if s.loaded && bytes.Equal(b, s.last) {
 		// Same bytes: the state is the one they produced (a read error
 		// in between has passed).
-		s.err.Store(&s.parseErr)
+		pe := s.parseErr
+		s.err.Store(&pe)
 		return false
 	}
 	s.last, s.loaded = b, true

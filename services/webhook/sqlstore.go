@@ -30,9 +30,9 @@ type queries struct {
 }
 
 // headOfGroup keeps a group's deliveries in order: only the oldest pending
-// one may go. An aggregate rather than a correlated NOT EXISTS: one pass
-// over the sink's pending rows whatever the planner's statistics say (a
-// fresh PostgreSQL table made the correlated form quadratic).
+// one may go. On PostgreSQL it is an aggregate: one pass over the sink's
+// pending rows whatever the planner's statistics say (on a fresh table the
+// planner ran the correlated form below as a quadratic join filter).
 const headOfGroup = `d.id IN (SELECT MIN(p.id) FROM webhook_deliveries p
 	WHERE p.sink = ? AND p.state = 'pending' GROUP BY p.grp)`
 
