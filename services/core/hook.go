@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -77,7 +78,10 @@ func (s *service) hook(w http.ResponseWriter, r *http.Request) {
 		s.ignore(w, r, parsed.reason)
 		return
 	}
-	build, stages, err := s.trigger.trigger(ctx, repo, parsed.hook)
+	// A hook that was accepted runs to its end even if the SCM stops
+	// waiting for the answer: the build, its status and its webhook must
+	// not be cut half-way. Each extension call has its own timeout.
+	build, stages, err := s.trigger.trigger(context.WithoutCancel(ctx), repo, parsed.hook)
 	if err != nil {
 		var ce *errConfig
 		if errors.As(err, &ce) {

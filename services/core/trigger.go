@@ -113,7 +113,7 @@ func (t *triggerer) trigger(ctx context.Context, repo *model.Repo, h *model.Hook
 	}
 	// 7. Convert: an error makes an error build.
 	if out, err := t.convert.Convert(ctx, &converter.Request{Repo: drepo, Build: dbuild, Config: drone.Config{Data: cfg.Data}}); err != nil {
-		return t.errorBuild(ctx, repo, h, "convert: "+extensionError(err))
+		return t.errorBuild(ctx, repo, h, extensionError(err))
 	} else if out != nil && out.Data != "" {
 		cfg = out
 	}
