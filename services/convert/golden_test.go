@@ -69,6 +69,24 @@ func TestGoldenLargeScript(t *testing.T) {
 	}
 }
 
+// TestGitLabLoads renders the large script with //ci/lib.star read
+// through GitLab's API instead of GitHub's: the same pipelines.
+func TestGitLabLoads(t *testing.T) {
+	t.Parallel()
+	_, rf := builtRepoGitLab(t)
+	got, err := Render(context.Background(), largeInput(t, "push", rf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("testdata/golden/push.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("GitLab rendering differs (-want +got):\n%s", diff)
+	}
+}
+
 // TestRoundTripThroughPipelineParser checks that the shared pipeline
 // parser reads the YAML back to exactly the data main(ctx) returned: the
 // script is wrapped by one that also returns json.encode of the same value.

@@ -69,6 +69,28 @@ func sampleConfig(t testing.TB) *tree.Dir {
 func builtRepo(t testing.TB) (*scmtest.Server, RepoFiles) {
 	t.Helper()
 	srv := scmtest.NewGitHub(t)
+	serveRepo(t, srv)
+	gh, err := scm.NewGitHub(srv.URL+"/api/v3/", "test-token", srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, gh
+}
+
+// builtRepoGitLab is builtRepo through GitLab's repository files API.
+func builtRepoGitLab(t testing.TB) (*scmtest.Server, RepoFiles) {
+	t.Helper()
+	srv := scmtest.NewGitLab(t)
+	serveRepo(t, srv)
+	gl, err := scm.NewGitLab(srv.URL+"/api/v4", "test-token", srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, gl
+}
+
+func serveRepo(t testing.TB, srv *scmtest.Server) {
+	t.Helper()
 	err := filepath.WalkDir("testdata/repo", func(p string, e os.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
 			return err
@@ -84,11 +106,6 @@ func builtRepo(t testing.TB) (*scmtest.Server, RepoFiles) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gh, err := scm.NewGitHub(srv.URL+"/api/v3/", "test-token", srv.Client())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, gh
 }
 
 func testOptions() Options {
