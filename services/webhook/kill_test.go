@@ -54,7 +54,9 @@ func killAndRestart(t *testing.T, bin string, dialect sqldb.Dialect) {
 		dsn = freshSchema(t)
 	}
 	addr := freeAddr(t)
-	env := append(os.Environ(),
+	// A clean environment: a DRONE_WEBHOOK_SECRET or HANGAR_* variable of
+	// the machine running the tests must not reach the subprocess.
+	env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()},
 		"DRONE_BIND="+addr, "DRONE_SECRET="+testSecret, "HANGAR_REPO_DIR="+root,
 		"HANGAR_WEBHOOK_DATABASE_DRIVER="+driver, "HANGAR_WEBHOOK_DATABASE_DATASOURCE="+dsn,
 		"SINK_SECRET="+sinkSecret, "HANGAR_WEBHOOK_POLL=50ms", "HANGAR_DATA_DIR="+t.TempDir())
