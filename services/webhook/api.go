@@ -18,6 +18,7 @@ import (
 // routes mounts the token-protected API.
 func (s *service) routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/events", s.authorized(s.listEvents))
+	mux.Handle("GET /api/events/{id}", s.authorized(s.showEvent))
 	mux.Handle("GET /api/dead-letters", s.authorized(s.listDead))
 	mux.Handle("POST /api/deliveries/{id}/redeliver", s.authorized(s.redeliver))
 }
@@ -75,6 +76,25 @@ func (s *service) listEvents(w http.ResponseWriter, r *http.Request) {
 		events = []EventDeliveries{}
 	}
 	wire.WriteJSON(w, http.StatusOK, map[string]any{"events": events})
+}
+
+// showEvent answers one event with its payload and deliveries.
+func (s *service) showEvent(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		httperr.Write(w, r, httperr.New(httperr.Invalid, "event id %q must be a positive number", trim(r.PathValue("id"))))
+		return
+	}
+	e, err := s.store.Event(r.Context(), id)
+	switch {
+	case errors.Is(err, errNotFound):
+		httperr.Write(w, r, httperr.New(httperr.NotFound, "no event %d", id))
+		return
+	case err != nil:
+		httperr.Write(w, r, httperr.Wrap(httperr.Unavailable, err, "reading the event failed: %v", err))
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, e)
 }
 
 // listDead answers the dead-letter list, newest first.

@@ -61,6 +61,14 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("delivered body =\n%s\nwant the received bytes\n%s", got[0].Body, want)
 			}
 
+			var one EventDeliveries
+			if code := f.api(t, "GET", "/api/events/"+strconv.FormatInt(first.ID, 10), testToken, &one); code != 200 {
+				t.Fatalf("GET /api/events/%d = %d, want 200", first.ID, code)
+			}
+			if string(one.Payload) != string(want) || one.Key != first.Key || len(one.Deliveries) != 1 {
+				t.Errorf("GET /api/events/%d = %s %s with %d deliveries, want the stored body, key %s, 1 delivery",
+					first.ID, one.Key, one.Payload, len(one.Deliveries), first.Key)
+			}
 			var list struct{ Events []EventDeliveries }
 			if code := f.api(t, "GET", "/api/events", testToken, &list); code != 200 {
 				t.Fatalf("GET /api/events = %d, want 200", code)

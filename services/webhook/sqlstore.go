@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -26,7 +27,7 @@ type sqlStore struct {
 // queries are the statements, rebound once for the dialect.
 type queries struct {
 	insertEvent, insertDelivery, due, nextDue, claim, release, record, releaseAll string
-	events, deadLetters, getDelivery, redeliver, prune                            string
+	events, event, eventDeliveries, deadLetters, getDelivery, redeliver, prune    string
 }
 
 // headOfGroup keeps a group's deliveries in order: only the oldest pending
@@ -72,11 +73,13 @@ func openStore(ctx context.Context, db *sqldb.DB) (*sqlStore, error) {
 			ORDER BY d.id`),
 		nextDue: r(`SELECT MIN(CASE WHEN d.locked_until > d.next_at THEN d.locked_until ELSE d.next_at END)
 			FROM webhook_deliveries d WHERE ` + headOfGroup),
-		claim:      r(`UPDATE webhook_deliveries SET locked_until = ? WHERE id = ? AND state = 'pending' AND locked_until <= ?`),
-		release:    r(`UPDATE webhook_deliveries SET locked_until = 0 WHERE id = ?`),
-		record:     r(`UPDATE webhook_deliveries SET state = ?, attempts = ?, next_at = ?, last_status = ?, last_error = ?, locked_until = 0, updated = ? WHERE id = ?`),
-		releaseAll: `UPDATE webhook_deliveries SET locked_until = 0 WHERE locked_until <> 0`,
-		events:     r(`SELECT ` + eventCols + ` FROM webhook_events e WHERE e.id < ? ORDER BY e.id DESC LIMIT ?`),
+		claim:           r(`UPDATE webhook_deliveries SET locked_until = ? WHERE id = ? AND state = 'pending' AND locked_until <= ?`),
+		release:         r(`UPDATE webhook_deliveries SET locked_until = 0 WHERE id = ?`),
+		record:          r(`UPDATE webhook_deliveries SET state = ?, attempts = ?, next_at = ?, last_status = ?, last_error = ?, locked_until = 0, updated = ? WHERE id = ?`),
+		releaseAll:      `UPDATE webhook_deliveries SET locked_until = 0 WHERE locked_until <> 0`,
+		events:          r(`SELECT ` + eventCols + ` FROM webhook_events e WHERE e.id < ? ORDER BY e.id DESC LIMIT ?`),
+		event:           r(`SELECT ` + eventCols + `, e.body FROM webhook_events e WHERE e.id = ?`),
+		eventDeliveries: r(`SELECT ` + deliveryCols + ` FROM webhook_deliveries d WHERE d.event_id = ? ORDER BY d.id`),
 		deadLetters: r(`SELECT ` + deliveryCols + `, ` + eventCols + `
 			FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
 			WHERE d.state = 'dead' AND d.id < ? ORDER BY d.id DESC LIMIT ?`),
@@ -321,4 +324,32 @@ func (s *sqlStore) Backlog(ctx context.Context) (map[string]int64, error) {
 		out[state] = n
 	}
 	return out, rows.Err()
+}
+
+func (s *sqlStore) Event(ctx context.Context, id int64) (EventDeliveries, error) {
+	var ed EventDeliveries
+	var received int64
+	var body string
+	err := s.db.QueryRowContext(ctx, s.q.event, id).Scan(append(eventDest(&ed.Event, &received), &body)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ed, errNotFound
+	}
+	if err != nil {
+		return ed, err
+	}
+	ed.Received, ed.Payload = fromMS(received), json.RawMessage(body)
+	rows, err := s.db.QueryContext(ctx, s.q.eventDeliveries, id)
+	if err != nil {
+		return ed, err
+	}
+	defer rows.Close()
+	ed.Deliveries = []Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return ed, err
+		}
+		ed.Deliveries = append(ed.Deliveries, d)
+	}
+	return ed, rows.Err()
 }

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -41,7 +42,7 @@ type outcome struct {
 
 // Errors a store returns for the API to map.
 var (
-	errNotFound = errors.New("no such delivery")
+	errNotFound = errors.New("not found")
 	errPending  = errors.New("delivery is still pending")
 	errNoSink   = errors.New("delivery's sink is not configured")
 )
@@ -72,6 +73,8 @@ type store interface {
 	// Events lists stored events newest first, below id before (0: from
 	// the newest), with their deliveries.
 	Events(ctx context.Context, before int64, limit int) ([]EventDeliveries, error)
+	// Event returns one event with its body and deliveries: errNotFound.
+	Event(ctx context.Context, id int64) (EventDeliveries, error)
 	// DeadLetters lists dead deliveries newest first, below id before.
 	DeadLetters(ctx context.Context, before int64, limit int) ([]Delivery, error)
 	// Redeliver makes a dead or delivered delivery pending again with a
@@ -90,5 +93,7 @@ type store interface {
 // EventDeliveries is an event with where it went.
 type EventDeliveries struct {
 	Event
-	Deliveries []Delivery `json:"deliveries"`
+	// Payload is the stored body, only when one event is asked for.
+	Payload    json.RawMessage `json:"payload,omitempty"`
+	Deliveries []Delivery      `json:"deliveries"`
 }
