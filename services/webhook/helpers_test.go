@@ -158,6 +158,10 @@ func (f *fixture) api(t testing.TB, method, path, token string, out any) int {
 
 // buildEvent is a build webhook as Drone sends it.
 func buildEvent(action string, buildID int64, status string, version int64) wire.WebhookPayload {
+	var finished int64
+	if terminal[status] {
+		finished = 1700000083
+	}
 	return wire.WebhookPayload{
 		Event:  wire.EventBuild,
 		Action: action,
@@ -165,7 +169,7 @@ func buildEvent(action string, buildID int64, status string, version int64) wire
 		Build: &wire.Build{
 			ID: buildID, RepoID: 7, Number: buildID, Status: status, Event: "push", Target: "main", Ref: "refs/heads/main",
 			After: "9c1e2a4", Author: "octocat", AuthorName: "The Octocat", Message: "Fix the flaky test\n\nDetails.",
-			Started: 1700000000, Finished: map[bool]int64{true: 1700000083}[terminal[status]], Version: version,
+			Started: 1700000000, Finished: finished, Version: version,
 		},
 		System: &wire.System{Proto: "https", Host: "drone.example.com", Link: "https://drone.example.com", Version: "1.10.1"},
 	}
