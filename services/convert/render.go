@@ -105,6 +105,9 @@ type result struct {
 	// cacheable is false when a dependency may change without the key
 	// changing (a file of the built repository read at a branch ref).
 	cacheable bool
+	// steps is the Starlark steps the conversion took, for operators
+	// sizing DRONE_STARLARK_STEP_LIMIT.
+	steps uint64
 }
 
 // engine is what a service keeps for its conversions; the zero engine

@@ -165,7 +165,8 @@ func (s *service) convert(w http.ResponseWriter, r *http.Request) {
 	}
 	answer = append(answer, '\n')
 	s.results.put(key, res, answer, gen, hasGen)
-	reqlog.Annotate(r.Context(), slog.String("cache", "miss"), slog.Int("bytes", len(res.yaml)))
+	reqlog.Annotate(r.Context(), slog.String("cache", "miss"), slog.Int("bytes", len(res.yaml)),
+		slog.Int("modules", len(res.deps)), slog.Uint64("steps", res.steps))
 	writeBody(w, answer)
 }
 

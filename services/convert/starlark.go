@@ -87,7 +87,7 @@ func runStarlark(ctx context.Context, in Input, e engine) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	return result{yaml: y, deps: l.deps, cacheable: l.cacheable}, nil
+	return result{yaml: y, deps: l.deps, cacheable: l.cacheable, steps: thread.ExecutionSteps()}, nil
 }
 
 // documents checks what main returned: one pipeline dict or a list of them.
