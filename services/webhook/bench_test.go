@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,6 +81,66 @@ func BenchmarkIntake(b *testing.B) {
 					b.Fatalf("status %d", res.StatusCode)
 				}
 			}
+			elapsed := time.Since(start)
+			slices.Sort(lat)
+			b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "events/s")
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+// BenchmarkIntakeParallel is the real SQLite intake under 8 concurrent
+// senders (the Drone server sends from one goroutine per build), beside
+// the verify-only baseline under the same load.
+func BenchmarkIntakeParallel(b *testing.B) {
+	cases := []struct {
+		name string
+		url  func(b *testing.B) string
+	}{
+		{"verify-only", func(b *testing.B) string {
+			v, _ := httpsig.NewVerifier(testSecret)
+			mux := http.NewServeMux()
+			mux.Handle("/{$}", v.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusNoContent)
+			})))
+			return serveBench(b, benchEnv(b, "sinks: []\n"), &server.Service{Name: Name, Handler: mux})
+		}},
+		{"sqlite", func(b *testing.B) string { return benchService(b, "sinks: []\n") }},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			url := tc.url(b)
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+			var mu sync.Mutex
+			var lat []time.Duration
+			var next atomic.Int64
+			b.SetParallelism(4) // 8 senders on 2 cores
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				var mine []time.Duration
+				for pb.Next() {
+					v := next.Add(1)
+					body, _ := json.Marshal(buildEvent(wire.ActionUpdated, 1+v/10, "running", v))
+					req := droneRequest(b, url+"/", body, wire.EventBuild, testSecret, time.Now())
+					t0 := time.Now()
+					res, err := client.Do(req)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					mine = append(mine, time.Since(t0))
+					if res.StatusCode >= 300 {
+						b.Errorf("status %d", res.StatusCode)
+						return
+					}
+				}
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			})
 			elapsed := time.Since(start)
 			slices.Sort(lat)
 			b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "events/s")
