@@ -24,6 +24,7 @@ var tools = map[string]func(context.Context, []string, envconf.Lookup, io.Writer
 	"call":    call,
 	"convert": renderTool,
 	"lint":    lintTool,
+	"hook":    hookTool,
 }
 
 var mediaTypes = map[string]string{

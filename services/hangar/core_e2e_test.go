@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/hangar-ci/hangar/services/core/coretest"
+	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/scmhook"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -46,7 +50,7 @@ func TestCoreEndToEnd(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			h := startCore(t, d, nil)
-			for _, name := range []string{"dag", "conditions", "Hello-World", "skip", "broken", "starlark", "lint", "own-file", "bad-input", "blocked", "vskip", "custom", "report"} {
+			for _, name := range []string{"dag", "conditions", "Hello-World", "skip", "broken", "starlark", "lint", "own-file", "bad-input", "blocked", "vskip", "custom", "report", "tool"} {
 				h.activate("github", "Codertocat/"+name, nil)
 			}
 			for _, slug := range []string{"mike/diaspora", "jsmith/example", "gitlabhq/gitlab-test"} {
@@ -355,6 +359,24 @@ func TestCoreEndToEnd(t *testing.T) {
 				}
 				if !updated {
 					t.Error("no build:updated webhook with the failed build and its stages")
+				}
+			})
+
+			t.Run("hangar hook replays a payload", func(t *testing.T) {
+				t.Parallel()
+				file := filepath.Join(t.TempDir(), "push.json")
+				if err := os.WriteFile(file, payload(t, "github/push.json", githubRepo("tool")), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				var out, errOut bytes.Buffer
+				err := run(context.Background(), []string{"hook", "-secret", e2eHookKey, file, h.URL + "/core/hook"}, envconf.Map(nil), &out, &errOut)
+				if err != nil || !strings.Contains(out.String(), "200 OK") || !strings.Contains(out.String(), `"number": 1`) {
+					t.Errorf("got %v, output %q, want 200 with build 1", err, out.String())
+				}
+				out.Reset()
+				err = run(context.Background(), []string{"hook", "-secret", "wrong", file, h.URL + "/core/hook"}, envconf.Map(nil), &out, &errOut)
+				if err == nil || !strings.Contains(out.String(), "401") {
+					t.Errorf("wrong secret: got %v, output %q, want a 401 error", err, out.String())
 				}
 			})
 
