@@ -184,12 +184,13 @@ func TestJsonnetLimits(t *testing.T) {
 	}{
 		{"endless", "local f(n) = if n == 0 then 1 else f(n - 1) + f(n - 1); {x: f(80)}", "ran longer than 2s"},
 		{"memory bomb", "{x: std.length(std.range(1, 1000000000))}", "used more than 268435456 bytes of memory"},
+		{"huge answer", "std.makeArray(20000, function(i) {a: i})", "the pipeline is larger than 1000 bytes"},
 		{"still fine", "{kind: 'pipeline'}", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			in := Input{Name: ".drone.jsonnet", Script: []byte(tt.script), Config: config, Limits: Limits{Timeout: 2 * time.Second}}
+			in := Input{Name: ".drone.jsonnet", Script: []byte(tt.script), Config: config, Limits: Limits{Timeout: 2 * time.Second, Size: 1000}}
 			r, err := render(context.Background(), in, engine{worker: w})
 			if tt.want == "" {
 				if err != nil || r.yaml != "---\nkind: pipeline\n" {

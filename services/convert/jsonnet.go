@@ -28,7 +28,7 @@ func runJsonnet(ctx context.Context, in Input, e engine) (result, error) {
 	vars, code := extVars(in)
 	var a answer
 	if e.worker != nil {
-		a = e.worker.eval(ctx, job{Name: in.Name, Script: string(in.Script), Vars: vars, Code: code}, imp.lookup)
+		a = e.worker.eval(ctx, job{Name: in.Name, Script: string(in.Script), Vars: vars, Code: code}, in.Limits.Size, imp.lookup)
 	} else {
 		a = evalInProcess(ctx, in.Name, string(in.Script), vars, code, imp)
 	}
@@ -50,7 +50,8 @@ func runJsonnet(ctx context.Context, in Input, e engine) (result, error) {
 		return result{}, scriptError("%s", msg)
 	}
 	if len(a.out) > 4*in.Limits.Size {
-		return result{}, sizeError(in.Name, in.Limits.Size) // JSON is far larger than the YAML it makes only with indentation
+		// The YAML is never much smaller than the JSON it comes from.
+		return result{}, sizeError(in.Name, in.Limits.Size)
 	}
 	dec := json.NewDecoder(strings.NewReader(a.out))
 	dec.UseNumber()

@@ -129,7 +129,7 @@ func newWorker(cmd []string, memory int64, concurrency int) *worker {
 }
 
 // eval runs j in a new worker process, answering its imports with lookup.
-func (w *worker) eval(ctx context.Context, j job, lookup func(from, path string) ([]byte, string, error)) answer {
+func (w *worker) eval(ctx context.Context, j job, limit int, lookup func(from, path string) ([]byte, string, error)) answer {
 	select {
 	case w.slots <- struct{}{}:
 		defer func() { <-w.slots }()
@@ -154,12 +154,20 @@ func (w *worker) eval(ctx context.Context, j job, lookup func(from, path string)
 	if err := cmd.Start(); err != nil {
 		return answer{err: httperr.Wrap(httperr.Internal, err, "cannot start the Jsonnet worker")}
 	}
-	a := w.talk(j, stdin, stdout, lookup)
+	// The answer is JSON of the pipelines: four times the output limit is
+	// more than any acceptable one, and reading stops there.
+	out := &cappedReader{r: stdout, n: 4*int64(limit) + 64<<10}
+	a := w.talk(j, stdin, out, lookup)
 	stdin.Close()
+	if a.err != nil && isProtocolError(a.err) {
+		cmd.Process.Kill() // it may be blocked writing what we no longer read
+	}
 	waitErr := cmd.Wait()
 	switch {
 	case ctx.Err() != nil:
 		return answer{timeout: true}
+	case out.n < 0:
+		return answer{err: sizeError(j.Name, limit)}
 	case a.err != nil || a.out != "":
 		if a.err == nil || !isProtocolError(a.err) {
 			return a
@@ -210,6 +218,25 @@ func (w *worker) talk(j job, stdin io.Writer, stdout io.Reader, lookup func(from
 			return answer{err: errors.New(m.Error)}
 		}
 	}
+}
+
+// cappedReader reads at most n bytes; n goes negative when more came.
+type cappedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.n <= 0 {
+		c.n = -1
+		return 0, errors.New("answer too large")
+	}
+	if int64(len(p)) > c.n {
+		p = p[:c.n]
+	}
+	k, err := c.r.Read(p)
+	c.n -= int64(k)
+	return k, err
 }
 
 // limitedWriter keeps the first n bytes written.
