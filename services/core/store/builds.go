@@ -128,10 +128,13 @@ func (s *Store) inTx(ctx context.Context, group []*createReq) error {
 			return err
 		}
 		defer tx.Rollback()
-		for _, r := range group {
-			if err := s.insertBuild(ctx, tx, r.build, r.stages); err != nil {
-				return err
-			}
+		if len(group) == 1 {
+			err = s.insertBuild(ctx, tx, group[0].build, group[0].stages)
+		} else {
+			err = s.insertGroup(ctx, tx, group)
+		}
+		if err != nil {
+			return err
 		}
 		return tx.Commit()
 	}()

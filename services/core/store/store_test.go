@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -236,6 +237,59 @@ func TestConcurrentBuildsWithFailures(t *testing.T) {
 				if len(stages) != 1 {
 					t.Errorf("build %d: got %d stages, want 1", b.Number, len(stages))
 				}
+			}
+		})
+	}
+}
+
+// TestWriteGroup writes builds of two repositories in one group: numbers
+// follow queue order per repository and every id comes back to its row.
+func TestWriteGroup(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			s := newStore(t, d)
+			a, b := newRepo(t, s, "a"), newRepo(t, s, "b")
+			var group []*createReq
+			for i, repo := range []*model.Repo{a, b, a, a, b} {
+				group = append(group, &createReq{
+					build:  &model.Build{RepoID: repo.ID, Status: model.StatusPending, Message: fmt.Sprint(i)},
+					stages: []*model.Stage{{Number: 1, Name: "one"}, {Number: 2, Name: "two", DependsOn: []string{"one"}}},
+					done:   make(chan error, 1),
+				})
+			}
+			s.writeGroup(group)
+			wantNumbers := []int64{1, 1, 2, 3, 2}
+			for i, r := range group {
+				if err := <-r.done; err != nil {
+					t.Fatalf("build %d: %v", i, err)
+				}
+				if r.build.Number != wantNumbers[i] {
+					t.Errorf("build %d: got number %d, want %d", i, r.build.Number, wantNumbers[i])
+				}
+				got, err := s.FindBuild(ctx, r.build.RepoID, r.build.Number)
+				if err != nil || got.ID != r.build.ID || got.Message != fmt.Sprint(i) {
+					t.Errorf("build %d: stored %+v, %v; want id %d message %d", i, got, err, r.build.ID, i)
+				}
+				stages, _ := s.ListStages(ctx, r.build.ID)
+				if diff := cmp.Diff(r.stages, stages); diff != "" {
+					t.Errorf("build %d stages (-want +got):\n%s", i, diff)
+				}
+			}
+			// A group with a bad build: the others still land, numbered without a gap.
+			bad := []*createReq{
+				{build: &model.Build{RepoID: a.ID}, done: make(chan error, 1)},
+				{build: &model.Build{RepoID: 999999}, done: make(chan error, 1)},
+				{build: &model.Build{RepoID: a.ID}, done: make(chan error, 1)},
+			}
+			s.writeGroup(bad)
+			if e0, e1, e2 := <-bad[0].done, <-bad[1].done, <-bad[2].done; e0 != nil || !errors.Is(e1, ErrNotFound) || e2 != nil {
+				t.Errorf("got %v, %v, %v; want only the unknown repository to fail", e0, e1, e2)
+			}
+			if bad[0].build.Number != 4 || bad[2].build.Number != 5 {
+				t.Errorf("numbers after a failed group: got %d and %d, want 4 and 5", bad[0].build.Number, bad[2].build.Number)
 			}
 		})
 	}
