@@ -112,9 +112,7 @@ func testOptions() Options {
 	exe, _ := os.Executable()
 	return Options{
 		JsonnetWorker:   []string{exe, WorkerArg},
-		Secret:          testSecret,
-		Skew:            httpsig.DefaultSkew,
-		MaxBody:         httpsig.DefaultMaxBody,
+		Signature:       httpsig.Settings{Secret: testSecret},
 		CacheSize:       DefaultCacheSize,
 		ModuleCacheSize: DefaultModuleCache,
 		RepoLoads:       []string{"trusted"},

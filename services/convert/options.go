@@ -35,13 +35,8 @@ const (
 
 // Options configure the convert service.
 type Options struct {
-	// Secret verifies Drone's signature (DRONE_CONVERT_PLUGIN_SECRET, else
-	// DRONE_SECRET).
-	Secret string
-	// Skew is how far a request's Date may be from the clock.
-	Skew time.Duration
-	// MaxBody bounds a request body (the script travels inside it).
-	MaxBody int64
+	// Signature verifies requests: the shared secret, Date skew and body limit.
+	Signature httpsig.Settings
 	// Limits bound every conversion.
 	Limits Limits
 	// CacheSize bounds the conversion results kept, in bytes; 0 disables
@@ -84,9 +79,7 @@ var DefaultJsonnetWorker []string
 func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	r := envconf.New(lookup)
 	o := Options{
-		Secret:  r.String("", "DRONE_CONVERT_PLUGIN_SECRET", "DRONE_SECRET"),
-		Skew:    r.Duration(httpsig.DefaultSkew, "HANGAR_SIGNATURE_SKEW"),
-		MaxBody: r.Bytes(httpsig.DefaultMaxBody, "HANGAR_MAX_BODY_SIZE"),
+		Signature: httpsig.ReadSettings(r, "DRONE_CONVERT_PLUGIN_SECRET", "DRONE_SECRET"),
 		Limits: Limits{
 			Steps:       uint64(r.Int(DefaultStepLimit, "DRONE_STARLARK_STEP_LIMIT")),
 			Size:        int(r.Bytes(DefaultSizeLimit, "DRONE_STARLARK_SIZE_LIMIT")),
@@ -102,9 +95,6 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 		MemoryLimit:     r.Bytes(DefaultMemoryLimit, "HANGAR_CONVERT_MEMORY_LIMIT"),
 		Concurrency:     r.Int(2*runtime.NumCPU(), "HANGAR_CONVERT_CONCURRENCY"),
 	}
-	r.Check(o.Secret != "", "DRONE_SECRET", "must be set (or DRONE_CONVERT_PLUGIN_SECRET): the shared secret Drone signs with")
-	r.Check(o.Skew > 0, "HANGAR_SIGNATURE_SKEW", "must be positive")
-	r.Check(o.MaxBody > 0, "HANGAR_MAX_BODY_SIZE", "must be positive")
 	// Drone reads 0 as "no limit"; an operator's existing setting keeps
 	// working, with the wall-clock limit and a ceiling still in force.
 	if o.Limits.Steps == 0 {

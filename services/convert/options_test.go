@@ -36,7 +36,7 @@ func TestOptionsFromEnv(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o.Secret != "specific" || o.Limits.Steps != 500_000 || o.Limits.Size != 2<<20 || o.Limits.Timeout != 30*time.Second {
+		if o.Signature.Secret != "specific" || o.Limits.Steps != 500_000 || o.Limits.Size != 2<<20 || o.Limits.Timeout != 30*time.Second {
 			t.Errorf("got %+v", o)
 		}
 		if !cmp.Equal(o.RepoLoads, []string{"trusted", "octo/*"}) {

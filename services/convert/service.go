@@ -62,7 +62,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	if err := checkRepoLoads(opts.RepoLoads); err != nil {
 		return nil, err
 	}
-	v, err := httpsig.NewVerifier(opts.Secret, httpsig.WithSkew(opts.Skew), httpsig.WithMaxBody(opts.MaxBody))
+	v, err := opts.Signature.Verifier()
 	if err != nil {
 		return nil, err
 	}

@@ -102,10 +102,9 @@ func start(t testing.TB, opts Options, files map[string]string) *harness {
 		t.Fatal(err)
 	}
 	h.repo = repo
-	if opts.Secret == "" {
-		opts.Secret = testSecret
+	if opts.Signature.Secret == "" {
+		opts.Signature.Secret = testSecret
 	}
-	opts.Skew, opts.MaxBody = time.Minute, 1<<20
 	env := server.NewEnv(logger)
 	env.Repo = repo
 	svc, err := New(opts, env)
@@ -125,8 +124,8 @@ func start(t testing.TB, opts Options, files map[string]string) *harness {
 	}()
 	t.Cleanup(func() { cancel(); <-done; ts.Close() })
 	h.URL = ts.URL
-	h.Registry = droneregistry.Client(ts.URL, opts.Secret, false)
-	h.Secret = dronesecret.Client(ts.URL, opts.Secret, false)
+	h.Registry = droneregistry.Client(ts.URL, opts.Signature.Secret, false)
+	h.Secret = dronesecret.Client(ts.URL, opts.Signature.Secret, false)
 	return h
 }
 

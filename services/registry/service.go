@@ -23,7 +23,6 @@ import (
 	"github.com/hangar-ci/hangar/shared/aesgcm"
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/httperr"
-	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/reqlog"
 	"github.com/hangar-ci/hangar/shared/scope"
 	"github.com/hangar-ci/hangar/shared/server"
@@ -55,14 +54,14 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	if env.Repo == nil {
 		return nil, errors.New("registry: no config repository")
 	}
-	v, err := httpsig.NewVerifier(opts.Secret, httpsig.WithSkew(opts.Skew), httpsig.WithMaxBody(opts.MaxBody))
+	v, err := opts.Signature.Verifier()
 	if err != nil {
 		return nil, err
 	}
 	if opts.File == "" {
 		opts.File = DefaultFilePath
 	}
-	key, _ := aesgcm.KeyFrom(opts.Secret) // a short secret only refuses encrypted requests
+	key, _ := aesgcm.KeyFrom(opts.Signature.Secret) // a short secret only refuses encrypted requests
 	svc := &server.Service{Name: Name}
 	srcs := sources{newFileSource(env.Repo, opts.File)}
 	if opts.Vault.Addr != "" && len(opts.VaultPaths) > 0 {

@@ -116,14 +116,8 @@ func start(t testing.TB, opts Options, files map[string]string) *harness {
 		t.Fatal(err)
 	}
 	h.Repo = repo
-	if opts.Secret == "" {
-		opts.Secret = testSecret
-	}
-	if opts.Skew == 0 {
-		opts.Skew = time.Minute
-	}
-	if opts.MaxBody == 0 {
-		opts.MaxBody = 1 << 20
+	if opts.Signature.Secret == "" {
+		opts.Signature.Secret = testSecret
 	}
 	env := server.NewEnv(logger)
 	env.Repo = repo
@@ -148,7 +142,7 @@ func start(t testing.TB, opts Options, files map[string]string) *harness {
 		ts.Close()
 	})
 	h.URL = ts.URL
-	h.Client = dronesecret.Client(ts.URL, opts.Secret, false)
+	h.Client = dronesecret.Client(ts.URL, opts.Signature.Secret, false)
 	return h
 }
 

@@ -1,8 +1,6 @@
 package secret
 
 import (
-	"time"
-
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/vaultkv"
@@ -16,11 +14,9 @@ const (
 
 // Options configure the secret service.
 type Options struct {
-	// Secret verifies Drone's signature and keys aesgcm answers
-	// (DRONE_SECRET_PLUGIN_TOKEN, the runner's name, else DRONE_SECRET).
-	Secret  string
-	Skew    time.Duration
-	MaxBody int64
+	// Signature verifies requests; its secret (DRONE_SECRET_PLUGIN_TOKEN, the runner's
+	// name, else DRONE_SECRET) also keys aesgcm answers.
+	Signature httpsig.Settings
 	// Vault is used when Vault.Addr is set (VAULT_ADDR and drone-vault's
 	// other variables); otherwise the file backend serves.
 	Vault vaultkv.Options
@@ -38,15 +34,10 @@ type Options struct {
 func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	r := envconf.New(lookup)
 	o := Options{
-		Secret:     r.String("", "DRONE_SECRET_PLUGIN_TOKEN", "DRONE_SECRET"),
-		Skew:       r.Duration(httpsig.DefaultSkew, "HANGAR_SIGNATURE_SKEW"),
-		MaxBody:    r.Bytes(httpsig.DefaultMaxBody, "HANGAR_MAX_BODY_SIZE"),
+		Signature:  httpsig.ReadSettings(r, "DRONE_SECRET_PLUGIN_TOKEN", "DRONE_SECRET"),
 		Vault:      vaultkv.OptionsFromEnv(r),
 		File:       r.String(DefaultFilePath, "HANGAR_SECRET_FILE"),
 		PolicyPath: r.String(DefaultPolicyPath, "HANGAR_SECRET_POLICY"),
 	}
-	r.Check(o.Secret != "", "DRONE_SECRET", "must be set (or DRONE_SECRET_PLUGIN_TOKEN): the shared secret the runner signs with")
-	r.Check(o.Skew > 0, "HANGAR_SIGNATURE_SKEW", "must be positive")
-	r.Check(o.MaxBody > 0, "HANGAR_MAX_BODY_SIZE", "must be positive")
 	return o, r.Err()
 }

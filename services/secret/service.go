@@ -14,7 +14,6 @@ import (
 
 	"github.com/hangar-ci/hangar/shared/aesgcm"
 	"github.com/hangar-ci/hangar/shared/envconf"
-	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/vaultkv"
 )
@@ -50,7 +49,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	if env.Repo == nil {
 		return nil, errors.New("secret: no config repository (it holds the central policy)")
 	}
-	v, err := httpsig.NewVerifier(opts.Secret, httpsig.WithSkew(opts.Skew), httpsig.WithMaxBody(opts.MaxBody))
+	v, err := opts.Signature.Verifier()
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +59,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	if opts.File == "" {
 		opts.File = DefaultFilePath
 	}
-	key, _ := aesgcm.KeyFrom(opts.Secret) // a short secret only refuses encrypted requests
+	key, _ := aesgcm.KeyFrom(opts.Signature.Secret) // a short secret only refuses encrypted requests
 	s := &service{
 		policy: &policySource{repo: env.Repo, path: opts.PolicyPath},
 		key:    key,

@@ -135,7 +135,7 @@ func TestWire(t *testing.T) {
 	})
 	t.Run("short secret refuses aesgcm", func(t *testing.T) {
 		t.Parallel()
-		short := start(t, Options{Secret: "short-secret"}, map[string]string{DefaultFilePath: devSecrets})
+		short := start(t, Options{Signature: httpsig.Settings{Secret: "short-secret"}}, map[string]string{DefaultFilePath: devSecrets})
 		if resp := signed(t, short.URL, "short-secret", "aesgcm", body); resp.StatusCode != 500 {
 			t.Errorf("got %d, want 500", resp.StatusCode)
 		}

@@ -84,7 +84,7 @@ func TestOptionsFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.Secret != "v" || o.PolicyPath != DefaultPolicyPath || !o.Lint || o.CacheEntries != 256 {
+	if o.Signature.Secret != "v" || o.PolicyPath != DefaultPolicyPath || !o.Lint || o.CacheEntries != 256 {
 		t.Errorf("got %+v, want the validate secret and defaults", o)
 	}
 	_, err = OptionsFromEnv(envconf.Map(map[string]string{

@@ -13,6 +13,7 @@ import (
 	"github.com/drone/drone-go/drone"
 	"github.com/drone/drone-go/plugin/validator"
 
+	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/tree"
 )
@@ -64,7 +65,7 @@ func start(t testing.TB, policy string) *fixture {
 	f.tree = d
 	env := server.NewEnv(logger)
 	env.Repo = d
-	svc, err := New(Options{Secret: testSecret, Skew: 300e9, MaxBody: 1 << 20, Lint: true, CacheEntries: 16, CacheBytes: 4 << 20}, env)
+	svc, err := New(Options{Signature: httpsig.Settings{Secret: testSecret}, Lint: true, CacheEntries: 16, CacheBytes: 4 << 20}, env)
 	if err != nil {
 		t.Fatal(err)
 	}

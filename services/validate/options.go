@@ -1,8 +1,6 @@
 package validate
 
 import (
-	"time"
-
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/tree"
@@ -13,13 +11,8 @@ const DefaultPolicyPath = "_hangar/policy.yaml"
 
 // Options configure the validate service.
 type Options struct {
-	// Secret verifies Drone's signature (DRONE_VALIDATE_PLUGIN_SECRET,
-	// else DRONE_SECRET).
-	Secret string
-	// Skew is how far a request's Date may be from the clock.
-	Skew time.Duration
-	// MaxBody bounds a request body (the final YAML travels inside it).
-	MaxBody int64
+	// Signature verifies requests: the shared secret, Date skew and body limit.
+	Signature httpsig.Settings
 	// PolicyPath is the policy file inside the config repository.
 	PolicyPath string
 	// Lint applies Drone's resource-level lint rules, which the Drone
@@ -36,9 +29,7 @@ type Options struct {
 func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	r := envconf.New(lookup)
 	o := Options{
-		Secret:       r.String("", "DRONE_VALIDATE_PLUGIN_SECRET", "DRONE_SECRET"),
-		Skew:         r.Duration(httpsig.DefaultSkew, "HANGAR_SIGNATURE_SKEW"),
-		MaxBody:      r.Bytes(httpsig.DefaultMaxBody, "HANGAR_MAX_BODY_SIZE"),
+		Signature:    httpsig.ReadSettings(r, "DRONE_VALIDATE_PLUGIN_SECRET", "DRONE_SECRET"),
 		PolicyPath:   r.String(DefaultPolicyPath, "HANGAR_VALIDATE_POLICY"),
 		Lint:         r.Bool(true, "HANGAR_VALIDATE_LINT"),
 		CacheEntries: r.Int(256, "HANGAR_VALIDATE_CACHE_ENTRIES"),
@@ -46,9 +37,6 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	}
 	r.Check(o.CacheEntries >= 0, "HANGAR_VALIDATE_CACHE_ENTRIES", "must not be negative")
 	r.Check(o.CacheBytes > 0, "HANGAR_VALIDATE_CACHE_SIZE", "must be positive")
-	r.Check(o.Secret != "", "DRONE_SECRET", "must be set (or DRONE_VALIDATE_PLUGIN_SECRET): the shared secret Drone signs with")
-	r.Check(o.Skew > 0, "HANGAR_SIGNATURE_SKEW", "must be positive")
-	r.Check(o.MaxBody > 0, "HANGAR_MAX_BODY_SIZE", "must be positive")
 	if err := tree.ValidPath(o.PolicyPath); err != nil {
 		r.Fail("HANGAR_VALIDATE_POLICY", "%v", err)
 	}

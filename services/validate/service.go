@@ -67,7 +67,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	if env.Repo == nil {
 		return nil, errors.New("validate: no config repository")
 	}
-	v, err := httpsig.NewVerifier(opts.Secret, httpsig.WithSkew(opts.Skew), httpsig.WithMaxBody(opts.MaxBody))
+	v, err := opts.Signature.Verifier()
 	if err != nil {
 		return nil, err
 	}

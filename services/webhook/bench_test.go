@@ -167,7 +167,7 @@ func benchEnv(b *testing.B, sinks string) server.Env {
 func benchService(b *testing.B, sinks string) string {
 	env := benchEnv(b, sinks)
 	svc, err := New(Options{
-		Secret: testSecret, Skew: time.Minute, MaxBody: 1 << 20, DB: sqldb.TestDB(b, sqldb.SQLite),
+		Signature: httpsig.Settings{Secret: testSecret, Skew: time.Minute, MaxBody: 1 << 20}, DB: sqldb.TestDB(b, sqldb.SQLite),
 		Poll: time.Second, Lookup: envconf.Map(map[string]string{"SINK_SECRET": sinkSecret}),
 	}, env)
 	if err != nil {

@@ -56,8 +56,8 @@ func start(t testing.TB, dialect sqldb.Dialect, sinksYAML string, adjust ...func
 	env := server.NewEnv(slog.New(slog.DiscardHandler))
 	env.Repo = dir
 	opts := Options{
-		Secret: testSecret, Skew: time.Minute, MaxBody: 1 << 20,
-		DB: sqldb.TestDB(t, dialect), APIToken: testToken, Poll: 20 * time.Millisecond,
+		Signature: httpsig.Settings{Secret: testSecret, Skew: time.Minute, MaxBody: 1 << 20},
+		DB:        sqldb.TestDB(t, dialect), APIToken: testToken, Poll: 20 * time.Millisecond,
 		Lookup: envconf.Map(map[string]string{"SINK_SECRET": sinkSecret}),
 	}
 	for _, f := range adjust {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 	"github.com/hangar-ci/hangar/shared/tree"
@@ -24,7 +25,7 @@ func TestIntakeRejects(t *testing.T) {
 	s := newSink(t, nil)
 	// A small body limit: the server then drains the refused rest and
 	// answers on an intact connection instead of resetting it mid-upload.
-	f := start(t, sqldb.SQLite, "sinks:\n"+httpSinkYAML("audit", s.URL, ""), func(o *Options) { o.MaxBody = 16 << 10 })
+	f := start(t, sqldb.SQLite, "sinks:\n"+httpSinkYAML("audit", s.URL, ""), func(o *Options) { o.Signature.MaxBody = 16 << 10 })
 	good, _ := json.Marshal(buildEvent(wire.ActionCreated, 1, "pending", 1))
 	marshal := func(p wire.WebhookPayload) []byte { b, _ := json.Marshal(p); return b }
 	noBuild := buildEvent(wire.ActionCreated, 1, "pending", 1)
@@ -164,7 +165,7 @@ func TestStoreFailure(t *testing.T) {
 	env := server.NewEnv(slog.New(slog.DiscardHandler))
 	env.Repo = dir
 	db := sqldb.TestDB(t, sqldb.SQLite)
-	svc, err := New(Options{Secret: testSecret, Skew: time.Minute, MaxBody: 1 << 20, DB: db}, env)
+	svc, err := New(Options{Signature: httpsig.Settings{Secret: testSecret, Skew: time.Minute, MaxBody: 1 << 20}, DB: db}, env)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,13 +18,8 @@ const DefaultRetention = 30 * 24 * time.Hour
 
 // Options configure the webhook service.
 type Options struct {
-	// Secret verifies the Drone server's signature (DRONE_WEBHOOK_SECRET,
-	// else DRONE_SECRET).
-	Secret string
-	// Skew is how far a request's Date may be from the clock.
-	Skew time.Duration
-	// MaxBody bounds a request body.
-	MaxBody int64
+	// Signature verifies requests: the shared secret, Date skew and body limit.
+	Signature httpsig.Settings
 	// Driver and DSN name the event store: "sqlite3" (default, a file
 	// under the data directory) or "postgres". The core server owns
 	// DRONE_DATABASE_*, so these are HANGAR_WEBHOOK_DATABASE_*.
@@ -51,9 +46,7 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	r := envconf.New(lookup)
 	dataDir := r.String("data", "HANGAR_DATA_DIR")
 	o := Options{
-		Secret:    r.String("", "DRONE_WEBHOOK_SECRET", "DRONE_SECRET"),
-		Skew:      r.Duration(httpsig.DefaultSkew, "HANGAR_SIGNATURE_SKEW"),
-		MaxBody:   r.Bytes(httpsig.DefaultMaxBody, "HANGAR_MAX_BODY_SIZE"),
+		Signature: httpsig.ReadSettings(r, "DRONE_WEBHOOK_SECRET", "DRONE_SECRET"),
 		Driver:    r.String(string(sqldb.SQLite), "HANGAR_WEBHOOK_DATABASE_DRIVER"),
 		DSN:       r.String("", "HANGAR_WEBHOOK_DATABASE_DATASOURCE"),
 		SinksFile: r.String(DefaultSinksFile, "HANGAR_WEBHOOK_SINKS_FILE"),
@@ -65,9 +58,6 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	if o.DSN == "" && isSQLite(o.Driver) {
 		o.DSN = "file:" + filepath.Join(dataDir, "webhook.db")
 	}
-	r.Check(o.Secret != "", "DRONE_SECRET", "must be set (or DRONE_WEBHOOK_SECRET): the secret the Drone server signs webhooks with")
-	r.Check(o.Skew > 0, "HANGAR_SIGNATURE_SKEW", "must be positive")
-	r.Check(o.MaxBody > 0, "HANGAR_MAX_BODY_SIZE", "must be positive")
 	r.Check(isSQLite(o.Driver) || o.Driver == "postgres", "HANGAR_WEBHOOK_DATABASE_DRIVER", "%q is not sqlite3 or postgres", o.Driver)
 	r.Check(o.DSN != "", "HANGAR_WEBHOOK_DATABASE_DATASOURCE", "must be set for %s", o.Driver)
 	r.Check(tree.ValidPath(o.SinksFile) == nil, "HANGAR_WEBHOOK_SINKS_FILE", "%q is not a clean relative path", o.SinksFile)

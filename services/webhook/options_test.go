@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/hangar-ci/hangar/shared/envconf"
+	"github.com/hangar-ci/hangar/shared/httpsig"
 )
 
 func TestOptionsFromEnv(t *testing.T) {
@@ -19,7 +20,7 @@ func TestOptionsFromEnv(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Options{Secret: "webhook", Skew: 5 * time.Minute, MaxBody: 1 << 20, Driver: "sqlite3",
+		want := Options{Signature: httpsig.Settings{Secret: "webhook", Skew: 5 * time.Minute, MaxBody: 1 << 20}, Driver: "sqlite3",
 			DSN: "file:data/webhook.db", SinksFile: "_hangar/sinks.yaml", Poll: time.Second, Retention: DefaultRetention}
 		if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Options{}, "Lookup")); diff != "" {
 			t.Errorf("OptionsFromEnv (-want +got):\n%s", diff)

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/hangar-ci/hangar/shared/envconf"
-	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 )
@@ -50,7 +49,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	if env.Repo == nil {
 		return nil, errors.New("webhook: no config repository to read sinks from")
 	}
-	v, err := httpsig.NewVerifier(opts.Secret, httpsig.WithSkew(opts.Skew), httpsig.WithMaxBody(opts.MaxBody))
+	v, err := opts.Signature.Verifier()
 	if err != nil {
 		return nil, err
 	}
