@@ -20,6 +20,7 @@ import (
 	"go.starlark.net/syntax"
 
 	"github.com/hangar-ci/hangar/shared/httpsig"
+	"github.com/hangar-ci/hangar/shared/lru"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
@@ -108,7 +109,7 @@ func BenchmarkRenderLarge(b *testing.B) {
 		}
 	})
 	b.Run("cached", func(b *testing.B) {
-		c := resultCache{newLRU[*cached](DefaultCacheSize)}
+		c := resultCache{lru.New[string, *cached](0, DefaultCacheSize)}
 		gen, ok := generation(in.Config)
 		r, err := render(context.Background(), in, engine{})
 		if err != nil {

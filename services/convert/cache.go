@@ -10,6 +10,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/hangar-ci/hangar/shared/lru"
 	"github.com/hangar-ci/hangar/shared/tree"
 )
 
@@ -34,11 +35,11 @@ type generationer interface{ Generation() uint64 }
 // generation when it has one, else by content; files of the built
 // repository count only when read at a commit, which never changes.
 type resultCache struct {
-	lru *lru[*cached]
+	entries *lru.Cache[string, *cached]
 }
 
 func (c *resultCache) get(ctx context.Context, key string, config tree.Tree) (*cached, bool) {
-	e, ok := c.lru.get(key)
+	e, ok := c.entries.Get(key)
 	if !ok {
 		return nil, false
 	}
@@ -55,7 +56,7 @@ func (c *resultCache) get(ctx context.Context, key string, config tree.Tree) (*c
 		}
 		b, err := config.ReadFile(ctx, p)
 		if err != nil || sha256.Sum256(b) != d.sum {
-			c.lru.remove(key)
+			c.entries.Remove(key)
 			return nil, false
 		}
 	}
@@ -70,7 +71,7 @@ func (c *resultCache) put(key string, r result, body []byte, gen uint64, hasGen 
 	for _, d := range r.deps {
 		size += int64(len(d.ref.path) + 48)
 	}
-	c.lru.add(key, &cached{yaml: r.yaml, body: body, deps: r.deps, gen: gen, hasGen: hasGen}, size)
+	c.entries.Add(key, &cached{yaml: r.yaml, body: body, deps: r.deps, gen: gen, hasGen: hasGen}, size)
 }
 
 // generation reads the config repository's generation before a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 
+	"github.com/hangar-ci/hangar/shared/lru"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -13,15 +14,15 @@ import (
 // repositories read at a commit (which never changes). A nil cache keeps
 // nothing.
 type moduleCache struct {
-	progs *lru[*starlark.Program]
-	files *lru[[]byte]
+	progs *lru.Cache[string, *starlark.Program]
+	files *lru.Cache[string, []byte]
 }
 
 func newModuleCache(size int64) *moduleCache {
 	if size <= 0 {
 		return nil
 	}
-	return &moduleCache{progs: newLRU[*starlark.Program](size / 2), files: newLRU[[]byte](size / 2)}
+	return &moduleCache{progs: lru.New[string, *starlark.Program](0, size/2), files: lru.New[string, []byte](0, size/2)}
 }
 
 // fileOptions are Drone's Starlark dialect plus while loops, sets and
@@ -38,7 +39,7 @@ func (c *moduleCache) compile(name string, src []byte, isPredeclared func(string
 		h.Write([]byte{0})
 		h.Write(src)
 		key = string(h.Sum(nil))
-		if p, ok := c.progs.get(key); ok {
+		if p, ok := c.progs.Get(key); ok {
 			return p, nil
 		}
 	}
@@ -53,7 +54,7 @@ func (c *moduleCache) compile(name string, src []byte, isPredeclared func(string
 	}
 	if c != nil {
 		// A compiled program takes a few times its source in memory.
-		c.progs.add(key, p, int64(len(src))*4+512)
+		c.progs.Add(key, p, int64(len(src))*4+512)
 	}
 	return p, nil
 }
@@ -65,13 +66,13 @@ func (c *moduleCache) repoFile(ctx context.Context, rf RepoFiles, slug, ref, p s
 		return rf.ReadFile(ctx, slug, ref, p)
 	}
 	key := slug + "\x00" + ref + "\x00" + p
-	if b, ok := c.files.get(key); ok {
+	if b, ok := c.files.Get(key); ok {
 		return b, nil
 	}
 	b, err := rf.ReadFile(ctx, slug, ref, p)
 	if err != nil {
 		return nil, err
 	}
-	c.files.add(key, b, int64(len(key)+len(b)))
+	c.files.Add(key, b, int64(len(key)+len(b)))
 	return b, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/httpsig"
+	"github.com/hangar-ci/hangar/shared/lru"
 	"github.com/hangar-ci/hangar/shared/reqlog"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/tree"
@@ -34,7 +35,7 @@ type service struct {
 	opts        Options
 	config      tree.Tree
 	results     resultCache
-	bodies      *lru[seenBody] // request body hash → result key
+	bodies      *lru.Cache[string, seenBody] // request body hash → result key
 	engine      engine
 	slots       chan struct{} // bounds conversions running at once
 	hits        prometheus.Counter
@@ -69,8 +70,8 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	s := &service{
 		opts:    opts,
 		config:  env.Repo,
-		results: resultCache{newLRU[*cached](opts.CacheSize)},
-		bodies:  newLRU[seenBody](opts.CacheSize / 16),
+		results: resultCache{lru.New[string, *cached](0, opts.CacheSize)},
+		bodies:  lru.New[string, seenBody](0, opts.CacheSize/16),
 		slots:   make(chan struct{}, concurrency(opts.Concurrency)),
 		engine: engine{
 			mods:   newModuleCache(opts.ModuleCacheSize),
@@ -91,7 +92,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	cacheBytes := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "hangar_convert_cache_bytes",
 		Help: "Bytes held by the conversion result cache.",
-	}, func() float64 { return float64(s.results.lru.bytes()) })
+	}, func() float64 { return float64(s.results.entries.Bytes()) })
 	running := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "hangar_convert_running",
 		Help: "Conversions running now (at most HANGAR_CONVERT_CONCURRENCY).",
@@ -114,7 +115,7 @@ func (s *service) convert(w http.ResponseWriter, r *http.Request) {
 	// are answered before decoding, which is most of a hit's cost.
 	body, _ := httpsig.Body(r)
 	bodyKey := rawKey(body)
-	if seen, ok := s.bodies.get(bodyKey); ok && r.Header.Get("Content-Type") == "application/json" {
+	if seen, ok := s.bodies.Get(bodyKey); ok && r.Header.Get("Content-Type") == "application/json" {
 		if e, ok := s.results.get(r.Context(), seen.key, s.config); ok {
 			s.hits.Inc()
 			reqlog.Annotate(r.Context(), slog.String("repo", seen.repo), slog.String("file", seen.file), slog.String("cache", "hit"))
@@ -135,7 +136,7 @@ func (s *service) convert(w http.ResponseWriter, r *http.Request) {
 	}
 	reqlog.Annotate(r.Context(), slog.String("repo", repoSlug(req.Repo)), slog.String("file", in.Name), slog.String("kind", in.Kind))
 	key := cacheKey(in)
-	s.bodies.add(bodyKey, seenBody{key, repoSlug(req.Repo), in.Name}, int64(len(bodyKey)+len(key)+len(in.Name)+64))
+	s.bodies.Add(bodyKey, seenBody{key, repoSlug(req.Repo), in.Name}, int64(len(bodyKey)+len(key)+len(in.Name)+64))
 	if e, ok := s.results.get(r.Context(), key, s.config); ok {
 		s.hits.Inc()
 		reqlog.Annotate(r.Context(), slog.String("cache", "hit"))

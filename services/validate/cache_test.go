@@ -35,14 +35,14 @@ func TestParseCache(t *testing.T) {
 
 func TestParseCacheBytesBound(t *testing.T) {
 	t.Parallel()
-	c := newParseCache(100, 3*len(goodYAML))
+	c := newParseCache(100, int64(3*len(goodYAML)))
 	for i := 0; i < 10; i++ {
 		c.analyze(goodYAML+fmt.Sprintf("# %d\n", i), false, CheckOptions{})
 	}
-	if c.bytes > c.maxBytes || c.order.Len() > 3 {
-		t.Errorf("cache holds %d bytes in %d entries, want at most %d bytes", c.bytes, c.order.Len(), c.maxBytes)
+	if c.entries.Bytes() > int64(3*len(goodYAML)) || c.entries.Len() > 3 {
+		t.Errorf("cache holds %d bytes in %d entries, want at most %d bytes", c.entries.Bytes(), c.entries.Len(), 3*len(goodYAML))
 	}
-	big := strings.Repeat("# x\n", c.maxBytes)
+	big := strings.Repeat("# x\n", 3*len(goodYAML))
 	if _, hit := c.analyze(big, false, CheckOptions{}); hit {
 		t.Fatal("got a hit for a new text")
 	}

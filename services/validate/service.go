@@ -89,7 +89,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		}, []string{"result"}),
 	}
 	if opts.CacheEntries > 0 {
-		s.analyses = newParseCache(opts.CacheEntries, opts.CacheBytes)
+		s.analyses = newParseCache(opts.CacheEntries, int64(opts.CacheBytes))
 	}
 	if env.Registry != nil {
 		for _, c := range []prometheus.Collector{s.decisions, s.cache} {
