@@ -9,11 +9,11 @@ package core
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/drone/drone-go/drone"
@@ -21,6 +21,7 @@ import (
 
 	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/shared/envconf"
+	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -33,8 +34,12 @@ type service struct {
 	opts    Options
 	store   Store
 	trigger *triggerer
-	logger  *slog.Logger
 	hooks   *prometheus.CounterVec
+
+	// life lets Run close the database only after in-flight requests end:
+	// handlers hold it shared, shutdown takes it exclusively.
+	life   sync.RWMutex
+	closed bool
 }
 
 // FromEnv builds the core server from the environment.
@@ -68,13 +73,17 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		db.Close()
 		return nil, err
 	}
-	svc, err := NewWithStore(opts, env, st)
+	s, err := newService(opts, env, st)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	svc := s.service()
 	svc.Run = func(ctx context.Context) error {
 		<-ctx.Done()
+		s.life.Lock() // waits for the requests still running
+		s.closed = true
+		s.life.Unlock()
 		return db.Close()
 	}
 	return svc, nil
@@ -83,6 +92,31 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 // NewWithStore returns the core server over an open store (tests and
 // benchmarks share one).
 func NewWithStore(opts Options, env server.Env, st Store) (*server.Service, error) {
+	s, err := newService(opts, env, st)
+	if err != nil {
+		return nil, err
+	}
+	return s.service(), nil
+}
+
+func (s *service) service() *server.Service {
+	return &server.Service{Name: Name, Handler: s.guard(s.routes()), Ready: s.store.Ping}
+}
+
+// guard refuses requests once the service has shut down.
+func (s *service) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.life.RLock()
+		defer s.life.RUnlock()
+		if s.closed {
+			httperr.Write(w, r, httperr.New(httperr.Unavailable, "the core server is shutting down"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func newService(opts Options, env server.Env, st Store) (*service, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
@@ -93,9 +127,8 @@ func NewWithStore(opts Options, env server.Env, st Store) (*server.Service, erro
 	hc := newHTTPClient()
 	link := opts.ServerProto + "://" + opts.ServerHost
 	s := &service{
-		opts:   opts,
-		store:  st,
-		logger: env.Logger,
+		opts:  opts,
+		store: st,
 		hooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hangar_core_hooks_total",
 			Help: "SCM webhooks by outcome (build, error_build, skipped, ignored, unknown_repo, rejected, failed).",
@@ -117,7 +150,7 @@ func NewWithStore(opts Options, env server.Env, st Store) (*server.Service, erro
 			return nil, err
 		}
 	}
-	return &server.Service{Name: Name, Handler: s.routes(), Ready: st.Ping}, nil
+	return s, nil
 }
 
 func (s *service) routes() http.Handler {
