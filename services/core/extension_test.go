@@ -16,6 +16,7 @@ import (
 	"github.com/drone/drone-go/plugin/logger"
 	"github.com/drone/drone-go/plugin/validator"
 
+	"github.com/hangar-ci/hangar/shared/lru"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -231,7 +232,7 @@ func TestConfigMemo(t *testing.T) {
 	m := &memoConfig{next: &fakeConfig{find: func(*config.Request) (*drone.Config, error) {
 		calls.Add(1)
 		return &drone.Config{Data: "x"}, nil
-	}}, cache: newLRU[*drone.Config](10)}
+	}}, cache: lru.New[string, *drone.Config](10, 0)}
 	repo, build := sampleRequest()
 	for range 3 {
 		if _, err := m.Find(context.Background(), &config.Request{Repo: repo, Build: build}); err != nil {

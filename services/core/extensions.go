@@ -11,6 +11,7 @@ import (
 	"github.com/drone/drone-go/plugin/converter"
 	"github.com/drone/drone-go/plugin/validator"
 
+	"github.com/hangar-ci/hangar/shared/lru"
 	"github.com/hangar-ci/hangar/shared/scm"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
@@ -107,7 +108,7 @@ func (r *remoteValidate) Validate(ctx context.Context, req *validator.Request) e
 // commit are kept; errors never are.
 type memoConfig struct {
 	next  ConfigService
-	cache *lru[*drone.Config]
+	cache *lru.Cache[string, *drone.Config]
 }
 
 func commitKey(r drone.Repo, b drone.Build) string {
@@ -119,12 +120,12 @@ func (m *memoConfig) Find(ctx context.Context, req *config.Request) (*drone.Conf
 		return m.next.Find(ctx, req)
 	}
 	key := commitKey(req.Repo, req.Build)
-	if c, ok := m.cache.get(key); ok {
+	if c, ok := m.cache.Get(key); ok {
 		return c, nil
 	}
 	c, err := m.next.Find(ctx, req)
 	if err == nil {
-		m.cache.add(key, c)
+		m.cache.Add(key, c, configSize(c))
 	}
 	return c, err
 }
@@ -132,7 +133,7 @@ func (m *memoConfig) Find(ctx context.Context, req *config.Request) (*drone.Conf
 // memoConvert caches conversions per commit and input content.
 type memoConvert struct {
 	next  ConvertService
-	cache *lru[*drone.Config]
+	cache *lru.Cache[string, *drone.Config]
 }
 
 func (m *memoConvert) Convert(ctx context.Context, req *converter.Request) (*drone.Config, error) {
@@ -140,12 +141,12 @@ func (m *memoConvert) Convert(ctx context.Context, req *converter.Request) (*dro
 		return m.next.Convert(ctx, req)
 	}
 	key := commitKey(req.Repo, req.Build) + "|" + req.Config.Data
-	if c, ok := m.cache.get(key); ok {
+	if c, ok := m.cache.Get(key); ok {
 		return c, nil
 	}
 	c, err := m.next.Convert(ctx, req)
 	if err == nil {
-		m.cache.add(key, c)
+		m.cache.Add(key, c, configSize(c))
 	}
 	return c, err
 }
@@ -210,4 +211,12 @@ func extensionError(err error) string {
 		return de.Message
 	}
 	return err.Error()
+}
+
+// configSize is what an answer weighs in a cache (nil: a 204 remembered).
+func configSize(c *drone.Config) int64 {
+	if c == nil {
+		return 1
+	}
+	return int64(len(c.Data) + len(c.Kind))
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/httperr"
+	"github.com/hangar-ci/hangar/shared/lru"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -180,7 +181,7 @@ func configChain(o Options, hc *http.Client, scms func(string) SCM) ConfigServic
 		return combineConfig{file}
 	}
 	remote := &remoteConfig{c: newExtClient(o.ConfigEndpoint, o.ConfigSecret, wire.ConfigV1, hc), policy: policy(o.ConfigTimeout, o.Retries)}
-	return combineConfig{&memoConfig{next: remote, cache: newLRU[*drone.Config](o.CacheSize)}, file}
+	return combineConfig{&memoConfig{next: remote, cache: lru.New[string, *drone.Config](o.CacheSize, cacheBytes)}, file}
 }
 
 func convertChain(o Options, hc *http.Client) ConvertService {
@@ -188,7 +189,7 @@ func convertChain(o Options, hc *http.Client) ConvertService {
 		return noConvert{}
 	}
 	remote := &remoteConvert{c: newExtClient(o.ConvertEndpoint, o.ConvertSecret, wire.ConvertV1, hc), policy: policy(o.ConvertTimeout, o.Retries), suffix: o.ConvertExtension}
-	return &memoConvert{next: remote, cache: newLRU[*drone.Config](o.CacheSize)}
+	return &memoConvert{next: remote, cache: lru.New[string, *drone.Config](o.CacheSize, cacheBytes)}
 }
 
 func validateChain(o Options, hc *http.Client) ValidateService {
@@ -209,6 +210,9 @@ func webhookFor(o Options, hc *http.Client, link string) WebhookSender {
 		system: &wire.System{Proto: o.ServerProto, Host: o.ServerHost, Link: link},
 	}
 }
+
+// cacheBytes bounds each per-commit cache's memory beside its entry count.
+const cacheBytes = 64 << 20
 
 func policy(timeout time.Duration, retries int) callPolicy {
 	return callPolicy{timeout: timeout, retries: retries, backoff: 100 * time.Millisecond}
