@@ -44,7 +44,7 @@ func BenchmarkCoreHooks(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			h := startCore(b, tc.dialect, tc.extra)
 			h.activate("github", "Codertocat/busy", nil)
-			body := payload(b, "github/push.json", githubRepo("busy"))
+			body := corePayload(b, "github/push.json", coreGitHubRepo("busy"))
 			var seq atomic.Int64
 			b.SetParallelism(8)
 			b.ResetTimer()
@@ -52,7 +52,7 @@ func BenchmarkCoreHooks(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					sha := fmt.Sprintf("%040x", seq.Add(1))
-					res := h.postGitHub("push", bytes.ReplaceAll(body, []byte(pushSHA), []byte(sha)), e2eHookKey)
+					res := h.postGitHub("push", bytes.ReplaceAll(body, []byte(corePushSHA), []byte(sha)), coreHookKey)
 					if res.Build == nil {
 						b.Errorf("no build: %d %s", res.Status, res.Body)
 						return

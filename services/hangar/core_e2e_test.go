@@ -21,32 +21,32 @@ import (
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
-// stageView is what the scenarios assert of a stage.
-type stageView struct {
+// coreStageView is what the scenarios assert of a stage.
+type coreStageView struct {
 	Name      string
 	Status    string
 	DependsOn []string
 	OS, Arch  string
 }
 
-func stagesOf(b *wire.Build) []stageView {
-	var out []stageView
+func coreStagesOf(b *wire.Build) []coreStageView {
+	var out []coreStageView
 	for _, s := range b.Stages {
-		out = append(out, stageView{s.Name, s.Status, s.DependsOn, s.OS, s.Arch})
+		out = append(out, coreStageView{s.Name, s.Status, s.DependsOn, s.OS, s.Arch})
 	}
 	return out
 }
 
-const pushSHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
+const corePushSHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
 
-var e2eDialects = []sqldb.Dialect{sqldb.SQLite, sqldb.Postgres}
+var coreDialects = []sqldb.Dialect{sqldb.SQLite, sqldb.Postgres}
 
 // TestCoreEndToEnd posts real GitHub and GitLab payloads, signed, to the
 // core server running with the real config, convert and validate services
 // and checks builds, stages, commit statuses and webhooks.
 func TestCoreEndToEnd(t *testing.T) {
 	t.Parallel()
-	for _, d := range e2eDialects {
+	for _, d := range coreDialects {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			h := startCore(t, d, nil)
@@ -56,53 +56,53 @@ func TestCoreEndToEnd(t *testing.T) {
 			for _, slug := range []string{"mike/diaspora", "jsmith/example", "gitlabhq/gitlab-test"} {
 				h.activate("gitlab", slug, nil)
 			}
-			h.GitHub.SetCommit("Codertocat/Hello-World", pushSHA, coretest.Commit{Message: "Tag the release", AuthorLogin: "Codertocat", AuthorName: "Codertocat", AuthorEmail: "c@example.com"})
-			h.GitHub.SetFile("Codertocat/own-file", pushSHA, ".drone.yml", []byte("kind: pipeline\nname: from-repo\nsteps:\n- name: s\n  image: alpine\n"))
+			h.GitHub.SetCommit("Codertocat/Hello-World", corePushSHA, coretest.Commit{Message: "Tag the release", AuthorLogin: "Codertocat", AuthorName: "Codertocat", AuthorEmail: "c@example.com"})
+			h.GitHub.SetFile("Codertocat/own-file", corePushSHA, ".drone.yml", []byte("kind: pipeline\nname: from-repo\nsteps:\n- name: s\n  image: alpine\n"))
 			h.activate("gitlab", "mike/own-file", map[string]any{"config_path": "ci/pipeline.yml"})
 			h.GitLab.SetFile("mike/own-file", "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", "ci/pipeline.yml", []byte("kind: pipeline\nname: from-gitlab-repo\nsteps:\n- name: s\n  image: alpine\n"))
 
 			t.Run("dag", func(t *testing.T) {
 				t.Parallel()
-				res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("dag")), e2eHookKey)
+				res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("dag")), coreHookKey)
 				if res.Status != http.StatusOK || res.Build == nil {
 					t.Fatalf("got %d %s, want 200 with a build", res.Status, res.Body)
 				}
-				want := []stageView{
+				want := []coreStageView{
 					{"build", "pending", nil, "linux", "amd64"},
 					{"test", "waiting_on_dependencies", []string{"build"}, "linux", "amd64"},
 					{"publish", "waiting_on_dependencies", []string{"build", "test"}, "linux", "arm64"},
 				}
 				got := h.build("Codertocat/dag", res.Build.Number)
-				if diff := cmp.Diff(want, stagesOf(&got)); diff != "" {
+				if diff := cmp.Diff(want, coreStagesOf(&got)); diff != "" {
 					t.Errorf("stages (-want +got):\n%s", diff)
 				}
-				if got.Number != 1 || got.Status != "pending" || got.Event != "push" || got.After != pushSHA || got.Ref != "refs/heads/master" || got.Target != "master" || got.Message != "Initial commit" {
-					t.Errorf("build: got %+v, want #1 pending push of %s on refs/heads/master with message", got, pushSHA)
+				if got.Number != 1 || got.Status != "pending" || got.Event != "push" || got.After != corePushSHA || got.Ref != "refs/heads/master" || got.Target != "master" || got.Message != "Initial commit" {
+					t.Errorf("build: got %+v, want #1 pending push of %s on refs/heads/master with message", got, corePushSHA)
 				}
 				if got.Stages[2].Labels["region"] != "eu" || got.Stages[2].Limit != 1 {
 					t.Errorf("publish stage: got labels %v limit %d, want region=eu limit 1", got.Stages[2].Labels, got.Stages[2].Limit)
 				}
-				wantStatus := coretest.Status{Slug: "Codertocat/dag", SHA: pushSHA, State: "pending", Context: "continuous-integration/drone/push",
+				wantStatus := coretest.Status{Slug: "Codertocat/dag", SHA: corePushSHA, State: "pending", Context: "continuous-integration/drone/push",
 					Description: "Build is pending", URL: "https://ci.example.com/Codertocat/dag/1"}
-				if !containsStatus(h.GitHub.Statuses(), wantStatus) {
+				if !coreHasStatus(h.GitHub.Statuses(), wantStatus) {
 					t.Errorf("GitHub statuses: got %+v, want one %+v", h.GitHub.Statuses(), wantStatus)
 				}
-				if !containsEvent(h.Webhook.Events(), "Codertocat/dag", 1) {
+				if !coreHasEvent(h.Webhook.Events(), "Codertocat/dag", 1) {
 					t.Errorf("webhooks: got %+v, want build:created for Codertocat/dag #1", h.Webhook.Events())
 				}
 			})
 
 			t.Run("trigger conditions and re-pointed dependencies", func(t *testing.T) {
 				t.Parallel()
-				res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("conditions")), e2eHookKey)
+				res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("conditions")), coreHookKey)
 				if res.Build == nil {
 					t.Fatalf("got %d %s, want a build", res.Status, res.Body)
 				}
-				want := []stageView{
+				want := []coreStageView{
 					{"build", "pending", nil, "linux", "amd64"},
 					{"deploy", "waiting_on_dependencies", []string{"build"}, "linux", "amd64"},
 				}
-				if diff := cmp.Diff(want, stagesOf(res.Build)); diff != "" {
+				if diff := cmp.Diff(want, coreStagesOf(res.Build)); diff != "" {
 					t.Errorf("stages (-want +got):\n%s", diff)
 				}
 			})
@@ -122,7 +122,7 @@ func TestCoreEndToEnd(t *testing.T) {
 					{"pull_request", "github/pull_request_synchronize.json", "pull_request", "synchronized", "refs/pull/2/head", "on-pr", "Update the README with new information."},
 				}
 				for _, tc := range tests {
-					res := h.postGitHub(tc.event, payload(t, tc.file, nil), e2eHookKey)
+					res := h.postGitHub(tc.event, corePayload(t, tc.file, nil), coreHookKey)
 					if res.Build == nil {
 						t.Fatalf("%s: got %d %s, want a build", tc.file, res.Status, res.Body)
 					}
@@ -132,7 +132,7 @@ func TestCoreEndToEnd(t *testing.T) {
 							tc.wantEvent, tc.wantAction, tc.wantRef, tc.wantMessage)
 					}
 					if len(b.Stages) != 1 || b.Stages[0].Name != tc.wantStage || b.Stages[0].Status != "pending" {
-						t.Errorf("%s: got stages %+v, want one pending %s", tc.file, stagesOf(b), tc.wantStage)
+						t.Errorf("%s: got stages %+v, want one pending %s", tc.file, coreStagesOf(b), tc.wantStage)
 					}
 				}
 				// Closed pull requests and deleted refs build nothing.
@@ -142,7 +142,7 @@ func TestCoreEndToEnd(t *testing.T) {
 					{"delete", "github/delete.json"},
 					{"create", "github/create_tag.json"},
 				} {
-					if res := h.postGitHub(tc.event, payload(t, tc.file, nil), e2eHookKey); res.Status != http.StatusNoContent {
+					if res := h.postGitHub(tc.event, corePayload(t, tc.file, nil), coreHookKey); res.Status != http.StatusNoContent {
 						t.Errorf("%s: got %d %s, want 204", tc.file, res.Status, res.Body)
 					}
 				}
@@ -153,11 +153,11 @@ func TestCoreEndToEnd(t *testing.T) {
 
 			t.Run("ci skip", func(t *testing.T) {
 				t.Parallel()
-				body := payload(t, "github/push.json", func(m map[string]any) {
-					githubRepo("skip")(m)
+				body := corePayload(t, "github/push.json", func(m map[string]any) {
+					coreGitHubRepo("skip")(m)
 					m["head_commit"].(map[string]any)["message"] = "Fix typo [CI SKIP]"
 				})
-				res := h.postGitHub("push", body, e2eHookKey)
+				res := h.postGitHub("push", body, coreHookKey)
 				if res.Status != http.StatusOK || res.Build != nil {
 					t.Errorf("got %d %s, want 200 null", res.Status, res.Body)
 				}
@@ -172,7 +172,7 @@ func TestCoreEndToEnd(t *testing.T) {
 					{"broken", "yaml"},
 					{"lint", "linter: duplicate pipeline names"},
 				} {
-					res := h.postGitHub("push", payload(t, "github/push.json", githubRepo(tc.repo)), e2eHookKey)
+					res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo(tc.repo)), coreHookKey)
 					if res.Build == nil || res.Build.Status != "error" || !strings.Contains(res.Build.Error, tc.wantErr) || len(res.Build.Stages) != 0 {
 						t.Errorf("%s: got %d %s, want an error build mentioning %q without stages", tc.repo, res.Status, res.Body, tc.wantErr)
 					}
@@ -189,15 +189,15 @@ func TestCoreEndToEnd(t *testing.T) {
 				if _, ok := builderFor("convert"); !ok {
 					t.Fatal("the convert service is not registered")
 				}
-				res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("starlark")), e2eHookKey)
+				res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("starlark")), coreHookKey)
 				if res.Build == nil {
 					t.Fatalf("got %d %s, want a build", res.Status, res.Body)
 				}
-				want := []stageView{
+				want := []coreStageView{
 					{"compile", "pending", nil, "linux", "amd64"},
 					{"integration", "waiting_on_dependencies", []string{"compile"}, "linux", "amd64"},
 				}
-				if diff := cmp.Diff(want, stagesOf(res.Build)); diff != "" {
+				if diff := cmp.Diff(want, coreStagesOf(res.Build)); diff != "" {
 					t.Errorf("stages (-want +got):\n%s (error %q)", diff, res.Build.Error)
 				}
 			})
@@ -206,17 +206,17 @@ func TestCoreEndToEnd(t *testing.T) {
 				t.Parallel()
 				var builds []*wire.Build
 				for range 3 {
-					res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("blocked")), e2eHookKey)
+					res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("blocked")), coreHookKey)
 					if res.Build == nil {
 						t.Fatalf("got %d %s, want a blocked build", res.Status, res.Body)
 					}
 					builds = append(builds, res.Build)
 				}
-				want := []stageView{
+				want := []coreStageView{
 					{"build", "blocked", nil, "linux", "amd64"},
 					{"release", "blocked", []string{"build"}, "linux", "amd64"},
 				}
-				if diff := cmp.Diff(want, stagesOf(builds[0])); diff != "" {
+				if diff := cmp.Diff(want, coreStagesOf(builds[0])); diff != "" {
 					t.Errorf("stages (-want +got):\n%s", diff)
 				}
 				// Approving the dependent stage schedules it at once, as Drone does.
@@ -232,14 +232,14 @@ func TestCoreEndToEnd(t *testing.T) {
 				if code := h.api(http.MethodDelete, "/repos/Codertocat/blocked/builds/3", nil, nil); code != http.StatusOK {
 					t.Errorf("cancel: got %d, want 200", code)
 				}
-				got := []stageView{}
+				got := []coreStageView{}
 				var statuses []string
 				for n := int64(1); n <= 3; n++ {
 					b := h.build("Codertocat/blocked", n)
 					statuses = append(statuses, b.Status)
-					got = append(got, stagesOf(&b)...)
+					got = append(got, coreStagesOf(&b)...)
 				}
-				wantAfter := []stageView{
+				wantAfter := []coreStageView{
 					{"build", "blocked", nil, "linux", "amd64"}, {"release", "pending", []string{"build"}, "linux", "amd64"},
 					{"build", "declined", nil, "linux", "amd64"}, {"release", "blocked", []string{"build"}, "linux", "amd64"},
 					{"build", "skipped", nil, "linux", "amd64"}, {"release", "skipped", []string{"build"}, "linux", "amd64"},
@@ -250,7 +250,7 @@ func TestCoreEndToEnd(t *testing.T) {
 				if diff := cmp.Diff([]string{"pending", "declined", "killed"}, statuses); diff != "" {
 					t.Errorf("build statuses (-want +got):\n%s", diff)
 				}
-				if res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("vskip")), e2eHookKey); res.Status != http.StatusOK || res.Build != nil {
+				if res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("vskip")), coreHookKey); res.Status != http.StatusOK || res.Build != nil {
 					t.Errorf("validator skip: got %d %s, want 200 null", res.Status, res.Body)
 				}
 				if n := len(h.builds("Codertocat/vskip")); n != 0 {
@@ -261,7 +261,7 @@ func TestCoreEndToEnd(t *testing.T) {
 			t.Run("custom build through the API", func(t *testing.T) {
 				t.Parallel()
 				var b wire.Build
-				if code := h.api(http.MethodPost, "/repos/Codertocat/custom/builds?branch=master&commit="+pushSHA+"&DEPLOY=prod", nil, &b); code != http.StatusCreated {
+				if code := h.api(http.MethodPost, "/repos/Codertocat/custom/builds?branch=master&commit="+corePushSHA+"&DEPLOY=prod", nil, &b); code != http.StatusCreated {
 					t.Fatalf("create: got %d, want 201", code)
 				}
 				if b.Event != "custom" || b.Ref != "refs/heads/master" || b.Params["DEPLOY"] != "prod" || len(b.Stages) != 3 {
@@ -282,9 +282,9 @@ func TestCoreEndToEnd(t *testing.T) {
 				t.Parallel()
 				h.activate("github", "Codertocat/autocancel", map[string]any{"auto_cancel_pushes": true})
 				for i := range 3 {
-					body := payload(t, "github/push.json", githubRepo("autocancel"))
-					body = bytes.ReplaceAll(body, []byte(pushSHA), []byte(strings.Repeat(string(rune('a'+i)), 40)))
-					if res := h.postGitHub("push", body, e2eHookKey); res.Build == nil {
+					body := corePayload(t, "github/push.json", coreGitHubRepo("autocancel"))
+					body = bytes.ReplaceAll(body, []byte(corePushSHA), []byte(strings.Repeat(string(rune('a'+i)), 40)))
+					if res := h.postGitHub("push", body, coreHookKey); res.Build == nil {
 						t.Fatalf("push %d: got %d %s, want a build", i, res.Status, res.Body)
 					}
 				}
@@ -308,7 +308,7 @@ func TestCoreEndToEnd(t *testing.T) {
 
 			t.Run("runner reports advance the DAG and finish the build", func(t *testing.T) {
 				t.Parallel()
-				if res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("report")), e2eHookKey); res.Build == nil {
+				if res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("report")), coreHookKey); res.Build == nil {
 					t.Fatalf("got %d %s, want a build", res.Status, res.Body)
 				}
 				report := func(stage int, status string) wire.Build {
@@ -365,11 +365,11 @@ func TestCoreEndToEnd(t *testing.T) {
 			t.Run("hangar hook replays a payload", func(t *testing.T) {
 				t.Parallel()
 				file := filepath.Join(t.TempDir(), "push.json")
-				if err := os.WriteFile(file, payload(t, "github/push.json", githubRepo("tool")), 0o600); err != nil {
+				if err := os.WriteFile(file, corePayload(t, "github/push.json", coreGitHubRepo("tool")), 0o600); err != nil {
 					t.Fatal(err)
 				}
 				var out, errOut bytes.Buffer
-				err := run(context.Background(), []string{"hook", "-secret", e2eHookKey, file, h.URL + "/core/hook"}, envconf.Map(nil), &out, &errOut)
+				err := run(context.Background(), []string{"hook", "-secret", coreHookKey, file, h.URL + "/core/hook"}, envconf.Map(nil), &out, &errOut)
 				if err != nil || !strings.Contains(out.String(), "200 OK") || !strings.Contains(out.String(), `"number": 1`) {
 					t.Errorf("got %v, output %q, want 200 with build 1", err, out.String())
 				}
@@ -382,14 +382,14 @@ func TestCoreEndToEnd(t *testing.T) {
 
 			t.Run("repository's own file", func(t *testing.T) {
 				t.Parallel()
-				res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("own-file")), e2eHookKey)
+				res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("own-file")), coreHookKey)
 				if res.Build == nil || len(res.Build.Stages) != 1 || res.Build.Stages[0].Name != "from-repo" {
 					t.Errorf("GitHub: got %d %s, want one stage from-repo read from .drone.yml", res.Status, res.Body)
 				}
-				body := payload(t, "gitlab/push.json", func(m map[string]any) {
+				body := corePayload(t, "gitlab/push.json", func(m map[string]any) {
 					m["project"].(map[string]any)["path_with_namespace"] = "mike/own-file"
 				})
-				res = h.postGitLab("Push Hook", body, e2eHookKey)
+				res = h.postGitLab("Push Hook", body, coreHookKey)
 				if res.Build == nil || len(res.Build.Stages) != 1 || res.Build.Stages[0].Name != "from-gitlab-repo" {
 					t.Errorf("GitLab: got %d %s, want one stage from-gitlab-repo read from ci/pipeline.yml", res.Status, res.Body)
 				}
@@ -397,7 +397,7 @@ func TestCoreEndToEnd(t *testing.T) {
 
 			t.Run("unknown repository", func(t *testing.T) {
 				t.Parallel()
-				res := h.postGitHub("push", payload(t, "github/push.json", githubRepo("never-activated")), e2eHookKey)
+				res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("never-activated")), coreHookKey)
 				if res.Status != http.StatusNoContent {
 					t.Errorf("got %d %s, want 204", res.Status, res.Body)
 				}
@@ -405,7 +405,7 @@ func TestCoreEndToEnd(t *testing.T) {
 
 			t.Run("bad input", func(t *testing.T) {
 				t.Parallel()
-				body := payload(t, "github/push.json", githubRepo("bad-input"))
+				body := corePayload(t, "github/push.json", coreGitHubRepo("bad-input"))
 				for _, tc := range []struct {
 					name   string
 					body   []byte
@@ -414,8 +414,8 @@ func TestCoreEndToEnd(t *testing.T) {
 				}{
 					{"unsigned", body, "", http.StatusUnauthorized},
 					{"wrong secret", body, "not-the-secret", http.StatusUnauthorized},
-					{"malformed", []byte(`{"ref": "refs/heads/master", "repository": `), e2eHookKey, http.StatusBadRequest},
-					{"wrong type", []byte(`{"ref": 42}`), e2eHookKey, http.StatusBadRequest},
+					{"malformed", []byte(`{"ref": "refs/heads/master", "repository": `), coreHookKey, http.StatusBadRequest},
+					{"wrong type", []byte(`{"ref": 42}`), coreHookKey, http.StatusBadRequest},
 				} {
 					if res := h.postGitHub("push", tc.body, tc.secret); res.Status != tc.want {
 						t.Errorf("%s: got %d %s, want %d", tc.name, res.Status, res.Body, tc.want)
@@ -423,14 +423,14 @@ func TestCoreEndToEnd(t *testing.T) {
 				}
 				// A body changed after signing fails too.
 				tampered := bytes.Replace(body, []byte("Initial commit"), []byte("Evil commit"), 1)
-				hdr := http.Header{"X-GitHub-Event": {"push"}, "X-Hub-Signature-256": {scmhook.SignGitHub(body, e2eHookKey)}}
+				hdr := http.Header{"X-GitHub-Event": {"push"}, "X-Hub-Signature-256": {scmhook.SignGitHub(body, coreHookKey)}}
 				if res := h.post(hdr, tampered); res.Status != http.StatusUnauthorized {
 					t.Errorf("tampered: got %d %s, want 401", res.Status, res.Body)
 				}
 				if n := len(h.builds("Codertocat/bad-input")); n != 0 {
 					t.Errorf("builds: got %d, want 0", n)
 				}
-				if res := h.postGitLab("Push Hook", payload(t, "gitlab/push.json", nil), "wrong-token"); res.Status != http.StatusUnauthorized {
+				if res := h.postGitLab("Push Hook", corePayload(t, "gitlab/push.json", nil), "wrong-token"); res.Status != http.StatusUnauthorized {
 					t.Errorf("GitLab wrong token: got %d, want 401", res.Status)
 				}
 			})
@@ -447,7 +447,7 @@ func TestCoreEndToEnd(t *testing.T) {
 					{"Merge Request Hook", "gitlab/merge_request.json", "gitlabhq/gitlab-test", "pull_request", "opened", "refs/merge-requests/1/head", "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"},
 				}
 				for _, tc := range tests {
-					res := h.postGitLab(tc.event, payload(t, tc.file, nil), e2eHookKey)
+					res := h.postGitLab(tc.event, corePayload(t, tc.file, nil), coreHookKey)
 					if res.Build == nil {
 						t.Fatalf("%s: got %d %s, want a build", tc.file, res.Status, res.Body)
 					}
@@ -483,18 +483,18 @@ func TestCoreEndToEnd(t *testing.T) {
 // builds are numbered 1..200 with no gap and no repeat.
 func TestCoreConcurrentHooks(t *testing.T) {
 	t.Parallel()
-	for _, d := range e2eDialects {
+	for _, d := range coreDialects {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			h := startCore(t, d, nil)
 			h.activate("github", "Codertocat/busy", nil)
-			body := payload(t, "github/push.json", githubRepo("busy"))
+			body := corePayload(t, "github/push.json", coreGitHubRepo("busy"))
 			const n = 200
 			var wg sync.WaitGroup
 			failures := make(chan string, n)
 			for range n {
 				wg.Go(func() {
-					if res := h.postGitHub("push", body, e2eHookKey); res.Build == nil {
+					if res := h.postGitHub("push", body, coreHookKey); res.Build == nil {
 						failures <- res.Body
 					}
 				})
@@ -520,7 +520,7 @@ func TestCoreConcurrentHooks(t *testing.T) {
 	}
 }
 
-func containsStatus(list []coretest.Status, want coretest.Status) bool {
+func coreHasStatus(list []coretest.Status, want coretest.Status) bool {
 	for _, s := range list {
 		if s == want {
 			return true
@@ -529,7 +529,7 @@ func containsStatus(list []coretest.Status, want coretest.Status) bool {
 	return false
 }
 
-func containsEvent(list []wire.WebhookPayload, slug string, number int64) bool {
+func coreHasEvent(list []wire.WebhookPayload, slug string, number int64) bool {
 	for _, e := range list {
 		if e.Event == "build" && e.Action == "created" && e.Repo != nil && e.Repo.Slug == slug && e.Build != nil && e.Build.Number == number && e.System != nil && e.System.Host == "ci.example.com" {
 			return true

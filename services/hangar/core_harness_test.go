@@ -27,10 +27,10 @@ import (
 )
 
 const (
-	e2eSecret   = "e2e-drone-secret-0123456789abcdef"
-	e2eToken    = "e2e-api-token"
-	e2eHookKey  = "e2e-webhook-secret"
-	payloadsDir = "../core/testdata"
+	coreSecret      = "e2e-drone-secret-0123456789abcdef"
+	coreToken       = "e2e-api-token"
+	coreHookKey     = "e2e-webhook-secret"
+	corePayloadsDir = "../core/testdata"
 )
 
 // coreHangar is `hangar all` running in-process with the core server, the
@@ -40,17 +40,17 @@ type coreHangar struct {
 	URL     string
 	GitHub  *coretest.SCM
 	GitLab  *coretest.SCM
-	Webhook *recorder
+	Webhook *coreRecorder
 }
 
-// recorder receives outbound webhooks and keeps the verified ones.
-type recorder struct {
+// coreRecorder receives outbound webhooks and keeps the verified ones.
+type coreRecorder struct {
 	mu       sync.Mutex
 	events   []wire.WebhookPayload
 	rejected int
 }
 
-func (r *recorder) Events() []wire.WebhookPayload {
+func (r *coreRecorder) Events() []wire.WebhookPayload {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]wire.WebhookPayload(nil), r.events...)
@@ -76,8 +76,8 @@ func startCore(t testing.TB, dialect sqldb.Dialect, extra map[string]string) *co
 	if err := os.CopyFS(repoDir, os.DirFS("testdata/core-repo")); err != nil {
 		t.Fatal(err)
 	}
-	h := &coreHangar{t: t, GitHub: coretest.NewGitHub(t), GitLab: coretest.NewGitLab(t), Webhook: &recorder{}}
-	v, err := httpsig.NewVerifier(e2eSecret)
+	h := &coreHangar{t: t, GitHub: coretest.NewGitHub(t), GitLab: coretest.NewGitLab(t), Webhook: &coreRecorder{}}
+	v, err := httpsig.NewVerifier(coreSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,10 +100,10 @@ func startCore(t testing.TB, dialect sqldb.Dialect, extra map[string]string) *co
 	}))
 	t.Cleanup(hook.Close)
 	env := map[string]string{
-		"DRONE_SECRET":           e2eSecret,
+		"DRONE_SECRET":           coreSecret,
 		"HANGAR_REPO_DIR":        repoDir,
 		"HANGAR_DATA_DIR":        t.TempDir(),
-		"HANGAR_API_TOKEN":       e2eToken,
+		"HANGAR_API_TOKEN":       coreToken,
 		"HANGAR_GITHUB_URL":      h.GitHub.APIURL,
 		"HANGAR_GITHUB_TOKEN":    "gh-token",
 		"HANGAR_GITLAB_URL":      h.GitLab.APIURL,
@@ -114,7 +114,7 @@ func startCore(t testing.TB, dialect sqldb.Dialect, extra map[string]string) *co
 		"DRONE_DATABASE_DRIVER":  string(dialect),
 	}
 	if dialect == sqldb.Postgres {
-		env["DRONE_DATABASE_DATASOURCE"] = postgresSchema(t)
+		env["DRONE_DATABASE_DATASOURCE"] = corePostgresSchema(t)
 	}
 	for k, v := range extra {
 		env[k] = v
@@ -151,9 +151,9 @@ func startCore(t testing.TB, dialect sqldb.Dialect, extra map[string]string) *co
 	return h
 }
 
-// postgresSchema returns a DSN whose search_path is a fresh schema,
+// corePostgresSchema returns a DSN whose search_path is a fresh schema,
 // dropped after the test.
-func postgresSchema(t testing.TB) string {
+func corePostgresSchema(t testing.TB) string {
 	base := os.Getenv("HANGAR_TEST_POSTGRES")
 	if base == "" {
 		base = sqldb.DefaultTestPostgres
@@ -192,7 +192,7 @@ func (h *coreHangar) api(method, path string, in, out any) int {
 		body = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, h.URL+"/core/api"+path, body)
-	req.Header.Set("Authorization", "Bearer "+e2eToken)
+	req.Header.Set("Authorization", "Bearer "+coreToken)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
@@ -211,7 +211,7 @@ func (h *coreHangar) api(method, path string, in, out any) int {
 func (h *coreHangar) activate(scm, slug string, settings map[string]any) {
 	h.t.Helper()
 	ns, name := filepath.Split(slug)
-	in := map[string]any{"namespace": ns[:len(ns)-1], "name": name, "scm": scm, "secret": e2eHookKey}
+	in := map[string]any{"namespace": ns[:len(ns)-1], "name": name, "scm": scm, "secret": coreHookKey}
 	for k, v := range settings {
 		in[k] = v
 	}
@@ -239,11 +239,11 @@ func (h *coreHangar) build(slug string, number int64) wire.Build {
 	return b
 }
 
-// payload reads a recorded webhook payload and applies edits to its JSON
+// corePayload reads a recorded webhook payload and applies edits to its JSON
 // (e.g. pointing it at another repository of the test tree).
-func payload(t testing.TB, file string, edit func(map[string]any)) []byte {
+func corePayload(t testing.TB, file string, edit func(map[string]any)) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(payloadsDir, file))
+	b, err := os.ReadFile(filepath.Join(corePayloadsDir, file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,27 +262,27 @@ func payload(t testing.TB, file string, edit func(map[string]any)) []byte {
 	return out
 }
 
-// githubRepo points a GitHub payload at Codertocat/<name>.
-func githubRepo(name string) func(map[string]any) {
+// coreGitHubRepo points a GitHub payload at Codertocat/<name>.
+func coreGitHubRepo(name string) func(map[string]any) {
 	return func(m map[string]any) {
 		r := m["repository"].(map[string]any)
 		r["name"], r["full_name"] = name, "Codertocat/"+name
 	}
 }
 
-// hookResult is the core server's answer to a hook.
-type hookResult struct {
+// coreHookResult is the core server's answer to a hook.
+type coreHookResult struct {
 	Status int
 	Build  *wire.Build
 	Body   string
 }
 
-// hookClient keeps enough idle connections for concurrent hooks, as an
+// coreHookClient keeps enough idle connections for concurrent hooks, as an
 // SCM's delivery workers would.
-var hookClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}
+var coreHookClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}
 
 // postGitHub posts a GitHub webhook signed with secret ("" = unsigned).
-func (h *coreHangar) postGitHub(event string, body []byte, secret string) hookResult {
+func (h *coreHangar) postGitHub(event string, body []byte, secret string) coreHookResult {
 	h.t.Helper()
 	hdr := http.Header{"X-GitHub-Event": {event}, "Content-Type": {"application/json"}, "X-GitHub-Delivery": {"e2e"}}
 	if secret != "" {
@@ -292,7 +292,7 @@ func (h *coreHangar) postGitHub(event string, body []byte, secret string) hookRe
 }
 
 // postGitLab posts a GitLab webhook with token ("" = none).
-func (h *coreHangar) postGitLab(event string, body []byte, token string) hookResult {
+func (h *coreHangar) postGitLab(event string, body []byte, token string) coreHookResult {
 	h.t.Helper()
 	hdr := http.Header{"X-Gitlab-Event": {event}, "Content-Type": {"application/json"}}
 	if token != "" {
@@ -301,17 +301,17 @@ func (h *coreHangar) postGitLab(event string, body []byte, token string) hookRes
 	return h.post(hdr, body)
 }
 
-func (h *coreHangar) post(hdr http.Header, body []byte) hookResult {
+func (h *coreHangar) post(hdr http.Header, body []byte) coreHookResult {
 	h.t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, h.URL+"/core/hook", bytes.NewReader(body))
 	req.Header = hdr
-	res, err := hookClient.Do(req)
+	res, err := coreHookClient.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	out := hookResult{Status: res.StatusCode, Body: string(b)}
+	out := coreHookResult{Status: res.StatusCode, Body: string(b)}
 	if res.StatusCode == http.StatusOK && len(bytes.TrimSpace(b)) > 0 && string(bytes.TrimSpace(b)) != "null" {
 		out.Build = new(wire.Build)
 		if err := json.Unmarshal(b, out.Build); err != nil {
