@@ -101,7 +101,7 @@ func (s *service) createBuild(w http.ResponseWriter, r *http.Request) {
 		h.Params[k] = v[0]
 	}
 	reqlog.Annotate(r.Context(), slog.String("repo", repo.Slug))
-	build, stages, err := s.trigger.trigger(r.Context(), repo, h)
+	build, stages, err := s.trigger.trigger(context.WithoutCancel(r.Context()), repo, h)
 	switch {
 	case err != nil:
 		httperr.Write(w, r, httperr.Wrap(httperr.Internal, err, "%v", err))
