@@ -237,3 +237,29 @@ func TestTriggerWebhookAndStatus(t *testing.T) {
 		t.Errorf("statuses: got %+v, want [%+v]", f.scm.statuses, want)
 	}
 }
+
+// TestTriggerPullRequestPolicy skips pull requests a repository ignores
+// and those from forks when it ignores forks.
+func TestTriggerPullRequestPolicy(t *testing.T) {
+	t.Parallel()
+	pass := &fakeConvert{convert: func(*converter.Request) (*drone.Config, error) { return nil, nil }}
+	ok := &fakeValidate{validate: func(*validator.Request) error { return nil }}
+	for _, tc := range []struct {
+		ignorePulls, ignoreForks bool
+		fork                     string
+		want                     bool
+	}{
+		{false, false, "someone/hello", true},
+		{true, false, "octo/hello", false},
+		{false, true, "someone/hello", false},
+		{false, true, "OCTO/Hello", true},
+	} {
+		f := newFixture(t, constConfig(twoPipelines), pass, ok, noWebhook{})
+		f.repo.IgnorePulls, f.repo.IgnoreForks = tc.ignorePulls, tc.ignoreForks
+		h := &model.Hook{Trigger: "@hook", Event: "pull_request", Action: "opened", Ref: "refs/pull/1/head", Target: "main", Fork: tc.fork, After: "abc", Message: "m"}
+		b, _, err := f.t.trigger(context.Background(), f.repo, h)
+		if err != nil || (b != nil) != tc.want {
+			t.Errorf("%+v: got build %v, %v; want a build %v", tc, b != nil, err, tc.want)
+		}
+	}
+}
