@@ -126,3 +126,22 @@ func newDirAt(t testing.TB, root string) (*tree.Dir, string) {
 	}
 	return d, root
 }
+
+// startServiceWithHandle is startService that also returns the service's
+// internals, for tests of its metrics.
+func startServiceWithHandle(t testing.TB, repo tree.Tree) (*service, string) {
+	t.Helper()
+	opts, err := OptionsFromEnv(envconf.Map(map[string]string{"DRONE_SECRET": testSecret}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	senv := server.NewEnv(discardLogger())
+	senv.Repo = repo
+	s, h, err := newService(opts, senv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.Handler(senv, true, &server.Service{Name: Name, Handler: h}))
+	t.Cleanup(srv.Close)
+	return s, srv.URL
+}

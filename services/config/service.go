@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/httperr"
+	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/reqlog"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/tree"
@@ -26,8 +28,9 @@ const Name = "config"
 type service struct {
 	opts    Options
 	repo    tree.Tree
-	logger  *slog.Logger
+	answers *answers
 	lookups *prometheus.CounterVec
+	resends prometheus.Counter
 }
 
 // FromEnv builds the service from the environment.
@@ -41,34 +44,48 @@ func FromEnv(lookup envconf.Lookup, env server.Env) (*server.Service, error) {
 
 // New returns the config service over env.Repo.
 func New(opts Options, env server.Env) (*server.Service, error) {
+	_, h, err := newService(opts, env)
+	if err != nil {
+		return nil, err
+	}
+	return &server.Service{Name: Name, Handler: h}, nil
+}
+
+func newService(opts Options, env server.Env) (*service, http.Handler, error) {
 	if env.Repo == nil {
-		return nil, errors.New("config: no config repository")
+		return nil, nil, errors.New("config: no config repository")
 	}
 	v, err := opts.Signature.Verifier()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(opts.Extensions) == 0 {
 		opts.Extensions = DefaultExtensions
 	}
 	s := &service{
-		opts:   opts,
-		repo:   env.Repo,
-		logger: env.Logger,
+		opts:    opts,
+		repo:    env.Repo,
+		answers: newAnswers(env.Repo, 1024),
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hangar_config_lookups_total",
 			Help: "Config lookups by the level of the file found (branch, repo, org, global, none).",
 		}, []string{"level"}),
+		resends: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hangar_config_resend_hits_total",
+			Help: "Lookups answered from a byte-identical request of the last seconds (Drone asks once per stage).",
+		}),
 	}
-	if err := env.Registry.Register(s.lookups); err != nil {
-		return nil, err
+	for _, c := range []prometheus.Collector{s.lookups, s.resends} {
+		if err := env.Registry.Register(c); err != nil {
+			return nil, nil, err
+		}
 	}
 	mux := http.NewServeMux()
 	// Registered without a method so the verifier answers a GET with its
 	// reason instead of the mux's bare 405.
 	mux.Handle("/{$}", v.Middleware(http.HandlerFunc(s.find)))
 	mux.HandleFunc("POST /hook", s.hook)
-	return &server.Service{Name: Name, Handler: mux}, nil
+	return s, mux, nil
 }
 
 // lookupRequest is the part of Drone's config request (drone-go's
@@ -88,33 +105,74 @@ type lookupRequest struct {
 
 // find answers one Drone config request.
 func (s *service) find(w http.ResponseWriter, r *http.Request) {
-	var req lookupRequest
-	if err := wire.Decode(r, &req); err != nil {
-		httperr.Write(w, r, err)
-		return
-	}
-	ns, name := repoName(req.Repo.Namespace, req.Repo.Name, req.Repo.Slug)
-	branch := req.Build.Target
-	reqlog.Annotate(r.Context(), slog.String("repo", ns+"/"+name), slog.String("branch", branch), slog.String("event", req.Build.Event))
-	f, err := find(r.Context(), s.repo, s.opts.Extensions, ns, name, branch)
-	if err != nil {
-		httperr.Write(w, r, err)
-		return
-	}
-	s.lookups.WithLabelValues(string(f.Level)).Inc()
-	if f.Level == LevelNone {
-		if s.opts.Exclusive {
-			httperr.Write(w, r, httperr.New(httperr.NotFound,
-				"no pipeline for %s/%s in the config repository, and Hangar is exclusive: add %s/%s/default.yaml or a default", ns, name, ns, name))
+	sum, _ := httpsig.BodySum(r)
+	key, cacheable := s.answers.key(sum)
+	if cacheable {
+		if ans, ok := s.answers.get(key); ok {
+			s.resends.Inc()
+			s.write(w, r, ans)
 			return
 		}
-		reqlog.Annotate(r.Context(), slog.String("found", string(LevelNone)))
+	}
+	ans, err := s.lookup(r)
+	if err != nil {
+		if ans != nil {
+			reqlog.Annotate(r.Context(), slog.String("repo", ans.slug), slog.String("branch", ans.branch), slog.String("event", ans.event))
+		}
+		httperr.Write(w, r, err)
+		return
+	}
+	if cacheable {
+		s.answers.put(key, ans)
+	}
+	s.write(w, r, ans)
+}
+
+// lookup decodes the request and finds its pipeline. On an error after
+// decoding, the answer still names the build for the log.
+func (s *service) lookup(r *http.Request) (*answer, error) {
+	var req lookupRequest
+	if err := wire.Decode(r, &req); err != nil {
+		return nil, err
+	}
+	ns, name := repoName(req.Repo.Namespace, req.Repo.Name, req.Repo.Slug)
+	ans := &answer{slug: ns + "/" + name, branch: req.Build.Target, event: req.Build.Event, status: http.StatusOK}
+	f, err := find(r.Context(), s.repo, s.opts.Extensions, ns, name, req.Build.Target)
+	if err != nil {
+		return ans, err
+	}
+	ans.found = f
+	if f.Level == LevelNone {
+		if s.opts.Exclusive {
+			return ans, httperr.New(httperr.NotFound,
+				"no pipeline for %s/%s in the config repository, and Hangar is exclusive: add %s/%s/default.yaml or a default", ns, name, ns, name)
+		}
+		ans.status = http.StatusNoContent
+		return ans, nil
+	}
+	kind := wire.ScriptKind(f.Path)
+	body, err := json.Marshal(drone.Config{Data: wire.MarkScript(kind, f.Path, f.Data), Kind: kind})
+	if err != nil {
+		return ans, httperr.Wrap(httperr.Internal, err, "cannot encode the answer")
+	}
+	ans.body = append(body, '\n')
+	return ans, nil
+}
+
+// write sends an answer and notes it in the access log and metrics.
+func (s *service) write(w http.ResponseWriter, r *http.Request, ans *answer) {
+	s.lookups.WithLabelValues(string(ans.found.Level)).Inc()
+	reqlog.Annotate(r.Context(), slog.String("repo", ans.slug), slog.String("branch", ans.branch), slog.String("event", ans.event),
+		slog.String("found", string(ans.found.Level)))
+	if ans.found.Path != "" {
+		reqlog.Annotate(r.Context(), slog.String("file", ans.found.Path))
+	}
+	if ans.status == http.StatusNoContent {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	reqlog.Annotate(r.Context(), slog.String("file", f.Path), slog.String("found", string(f.Level)))
-	kind := wire.ScriptKind(f.Path)
-	wire.WriteJSON(w, http.StatusOK, drone.Config{Data: wire.MarkScript(kind, f.Path, f.Data), Kind: kind})
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(ans.body)
 }
 
 // repoName returns the namespace and name, from the slug when a sender

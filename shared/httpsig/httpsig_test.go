@@ -134,8 +134,8 @@ func TestVerifyRejects(t *testing.T) {
 		}, 401, "does not match"},
 		{"body changed after signing", func() *http.Request {
 			r := valid([]byte(vecBody))
-			r.Body = http.NoBody
-			r.Body = nopCloser(strings.NewReader(`{"name":"other","path":"secret/data/docker"}`))
+			changed := `{"name":"other","path":"secret/data/docker"}`
+			r.Body, r.ContentLength = nopCloser(strings.NewReader(changed)), int64(len(changed))
 			return r
 		}, 401, "Digest does not match"},
 		{"digest not matching", func() *http.Request {
@@ -188,6 +188,11 @@ func TestVerifyRejects(t *testing.T) {
 			r.ContentLength = -1
 			return r
 		}, 413, "exceeds"},
+		{"body longer than its length", func() *http.Request {
+			r := valid([]byte(vecBody))
+			r.Body = nopCloser(strings.NewReader(vecBody + "trailing"))
+			return r
+		}, 400, "longer than its Content-Length"},
 		{"unknown parameter", func() *http.Request {
 			r := valid([]byte(vecBody))
 			r.Header.Set("Signature", r.Header.Get("Signature")+`,extra="x"`)

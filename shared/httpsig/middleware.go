@@ -3,6 +3,7 @@ package httpsig
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"log/slog"
@@ -13,13 +14,19 @@ import (
 
 type bodyKey struct{}
 
+// verified is what Middleware learned of a request's body.
+type verified struct {
+	body []byte
+	sum  [sha256.Size]byte
+}
+
 // Middleware verifies every request before next sees it. A rejected request
 // is answered with its 4xx and the reason, and logged; next never runs. An
 // accepted request reaches next with its verified body readable from r.Body
 // and from Body.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := v.Verify(r)
+		body, sum, err := v.VerifySum(r)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
@@ -30,7 +37,7 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 			http.Error(w, e.Reason, e.Status)
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, body))
+		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, &verified{body, sum}))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		next.ServeHTTP(w, r)
 	})
@@ -38,6 +45,19 @@ func (v *Verifier) Middleware(next http.Handler) http.Handler {
 
 // Body returns the verified body of a request that passed Middleware.
 func Body(r *http.Request) ([]byte, bool) {
-	b, ok := r.Context().Value(bodyKey{}).([]byte)
-	return b, ok
+	v, ok := r.Context().Value(bodyKey{}).(*verified)
+	if !ok {
+		return nil, false
+	}
+	return v.body, true
+}
+
+// BodySum returns the SHA-256 sum of the verified body of a request that
+// passed Middleware: a cheap key for recognising byte-identical resends.
+func BodySum(r *http.Request) ([sha256.Size]byte, bool) {
+	v, ok := r.Context().Value(bodyKey{}).(*verified)
+	if !ok {
+		return [sha256.Size]byte{}, false
+	}
+	return v.sum, true
 }

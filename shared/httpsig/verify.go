@@ -1,17 +1,18 @@
 package httpsig
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -35,6 +36,7 @@ func reject(status int, format string, args ...any) *Error {
 
 // Verifier checks signed requests. Build one with NewVerifier.
 type Verifier struct {
+	macs     sync.Pool // of hmac.New(sha256.New, secret): keyed state is costly to rebuild
 	secret   []byte
 	skew     time.Duration
 	maxBody  int64
@@ -70,13 +72,14 @@ func NewVerifier(secret string, opts ...Option) (*Verifier, error) {
 	for _, o := range opts {
 		o(v)
 	}
+	v.macs.New = func() any { return hmac.New(sha256.New, v.secret) }
 	if v.skew <= 0 || v.maxBody <= 0 {
 		return nil, errors.New("httpsig: skew and body limit must be positive")
 	}
 	return v, nil
 }
 
-// Verify checks r and returns its body. The checks run cheapest first and
+// Verify checks r and returns its body. See VerifySum for its digest too. The checks run cheapest first and
 // the body is read only once the signature over the headers holds, so an
 // unauthenticated sender cannot make the server buffer anything.
 //
@@ -84,43 +87,54 @@ func NewVerifier(secret string, opts ...Option) (*Verifier, error) {
 // Drone server sends byte-identical requests within a second (one config
 // lookup per stage), so the Date window is the replay bound.
 func (v *Verifier) Verify(r *http.Request) ([]byte, error) {
+	body, _, err := v.VerifySum(r)
+	return body, err
+}
+
+// VerifySum is Verify that also returns the body's SHA-256 sum, which the
+// digest check computes anyway.
+func (v *Verifier) VerifySum(r *http.Request) ([]byte, [sha256.Size]byte, error) {
+	var none [sha256.Size]byte
 	if r.Method != http.MethodPost {
-		return nil, reject(http.StatusMethodNotAllowed, "method %s not allowed: extensions take POST", r.Method)
+		return nil, none, reject(http.StatusMethodNotAllowed, "method %s not allowed: extensions take POST", r.Method)
 	}
 	p, err := parseSignature(r.Header)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	if p.algorithm != Algorithm {
-		return nil, reject(http.StatusUnauthorized, "signature algorithm %q not accepted: use %s", p.algorithm, Algorithm)
+		return nil, none, reject(http.StatusUnauthorized, "signature algorithm %q not accepted: use %s", p.algorithm, Algorithm)
 	}
 	for _, h := range v.required {
 		if !slices.Contains(p.headers, h) {
-			return nil, reject(http.StatusUnauthorized, "signed header list %q does not include %q", strings.Join(p.headers, " "), h)
+			return nil, none, reject(http.StatusUnauthorized, "signed header list %q does not include %q", strings.Join(p.headers, " "), h)
 		}
 	}
 	if err := v.checkDate(r.Header.Get("Date")); err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	s, err := signingString(r.Header, p.headers)
 	if err != nil {
-		return nil, reject(http.StatusUnauthorized, "signed header missing from request: %v", strings.TrimPrefix(err.Error(), "httpsig: "))
+		return nil, none, reject(http.StatusUnauthorized, "signed header missing from request: %v", strings.TrimPrefix(err.Error(), "httpsig: "))
 	}
-	m := hmac.New(sha256.New, v.secret)
+	m := v.macs.Get().(hash.Hash)
+	m.Reset()
 	m.Write([]byte(s))
 	want := m.Sum(nil)
+	v.macs.Put(m)
 	got, err := base64.StdEncoding.DecodeString(p.signature)
 	if err != nil || subtle.ConstantTimeCompare(got, want) != 1 {
-		return nil, reject(http.StatusUnauthorized, "signature does not match")
+		return nil, none, reject(http.StatusUnauthorized, "signature does not match")
 	}
 	body, err := v.readBody(r)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
-	if err := checkDigest(r.Header.Get("Digest"), body); err != nil {
-		return nil, err
+	sum := sha256.Sum256(body)
+	if err := checkDigest(r.Header.Get("Digest"), sum); err != nil {
+		return nil, none, err
 	}
-	return body, nil
+	return body, sum, nil
 }
 
 func (v *Verifier) checkDate(value string) error {
@@ -141,27 +155,36 @@ func (v *Verifier) readBody(r *http.Request) ([]byte, error) {
 	if r.ContentLength > v.maxBody {
 		return nil, reject(http.StatusRequestEntityTooLarge, "body of %d bytes exceeds the limit of %d", r.ContentLength, v.maxBody)
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
+	if r.ContentLength >= 0 {
+		// The usual case: read exactly the announced length into one
+		// allocation, then make sure nothing follows it.
+		body := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, reject(http.StatusBadRequest, "reading body: %v", err)
+		}
+		var probe [1]byte
+		if n, _ := r.Body.Read(probe[:]); n > 0 {
+			return nil, reject(http.StatusBadRequest, "body longer than its Content-Length")
+		}
+		return body, nil
 	}
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, v.maxBody+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, v.maxBody+1))
 	if err != nil {
 		return nil, reject(http.StatusBadRequest, "reading body: %v", err)
 	}
-	if n > v.maxBody {
+	if int64(len(body)) > v.maxBody {
 		return nil, reject(http.StatusRequestEntityTooLarge, "body exceeds the limit of %d bytes", v.maxBody)
 	}
-	return buf.Bytes(), nil
+	return body, nil
 }
 
 // checkDigest accepts a Digest header holding a SHA-256 entry equal to the
 // body's; other algorithms in a comma-separated list are ignored.
-func checkDigest(header string, body []byte) error {
+func checkDigest(header string, sum [sha256.Size]byte) error {
 	if header == "" {
 		return reject(http.StatusUnauthorized, "Digest header missing")
 	}
-	want := Digest(body)
+	want := "SHA-256=" + base64.StdEncoding.EncodeToString(sum[:])
 	for entry := range strings.SplitSeq(header, ",") {
 		entry = strings.TrimSpace(entry)
 		alg, _, ok := strings.Cut(entry, "=")

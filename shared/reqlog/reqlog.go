@@ -22,7 +22,8 @@ var discard = slog.New(slog.DiscardHandler)
 
 // New returns a context carrying logger for this request.
 func New(ctx context.Context, logger *slog.Logger) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &entry{logger: logger})
+	// Room for a typical request's annotations, so Annotate rarely grows.
+	return context.WithValue(ctx, ctxKey{}, &entry{logger: logger, attrs: make([]slog.Attr, 0, 12)})
 }
 
 // From returns the request's logger, enriched with every annotation so far.
@@ -55,13 +56,13 @@ func Annotate(ctx context.Context, attrs ...slog.Attr) {
 	e.mu.Unlock()
 }
 
-// Attrs returns the annotations made so far.
-func Attrs(ctx context.Context) []slog.Attr {
+// AppendAttrs appends the annotations made so far to dst.
+func AppendAttrs(ctx context.Context, dst []slog.Attr) []slog.Attr {
 	e, ok := ctx.Value(ctxKey{}).(*entry)
 	if !ok {
-		return nil
+		return dst
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]slog.Attr(nil), e.attrs...)
+	return append(dst, e.attrs...)
 }

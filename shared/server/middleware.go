@@ -108,8 +108,8 @@ func instrument(service string, next http.Handler, logger *slog.Logger, m *metri
 			}
 			latency.Observe(elapsed.Seconds())
 			m.requests.WithLabelValues(service, strconv.Itoa(status), outcome).Inc()
-			attrs := append(reqlog.Attrs(ctx),
-				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			attrs := reqlog.AppendAttrs(ctx, make([]slog.Attr, 0, 16))
+			attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", status), slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000))
 			base.LogAttrs(ctx, level, "request", attrs...)
 		}()
