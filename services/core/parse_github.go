@@ -1,6 +1,7 @@
 package core
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -24,6 +25,8 @@ func parseGitHub(event string, body []byte) (parsed, error) {
 		return githubPush(e)
 	case *github.PullRequestEvent:
 		return githubPull(e)
+	case *github.DeploymentEvent:
+		return githubDeployment(e)
 	case *github.CreateEvent:
 		return parsed{slug: e.GetRepo().GetFullName(), reason: "create events are not built (the push event is)"}, nil
 	case *github.DeleteEvent:
@@ -111,6 +114,49 @@ func githubPull(e *github.PullRequestEvent) (parsed, error) {
 		Author:       pr.GetUser().GetLogin(),
 		AuthorAvatar: pr.GetUser().GetAvatarURL(),
 		Sender:       e.GetSender().GetLogin(),
+	}
+	return parsed{slug: slug, hook: h}, nil
+}
+
+// githubDeployment maps a deployment to a promotion of the deployed ref to
+// its environment, with the deployment's payload as build parameters.
+func githubDeployment(e *github.DeploymentEvent) (parsed, error) {
+	slug := e.GetRepo().GetFullName()
+	d := e.GetDeployment()
+	if slug == "" || d == nil || d.GetSHA() == "" {
+		return parsed{}, fmt.Errorf("GitHub deployment payload: repository, deployment or sha missing")
+	}
+	ref := d.GetRef()
+	path := ref
+	switch {
+	case ref == d.GetSHA():
+		path = ""
+	case !strings.HasPrefix(ref, "refs/"):
+		path = "refs/heads/" + ref
+	}
+	h := &model.Hook{
+		Trigger:      "@hook",
+		Event:        model.EventPromote,
+		Link:         d.GetURL(),
+		Message:      d.GetDescription(),
+		After:        d.GetSHA(),
+		Ref:          path,
+		Source:       trimRef(ref),
+		Target:       trimRef(ref),
+		Author:       e.GetSender().GetLogin(),
+		AuthorAvatar: e.GetSender().GetAvatarURL(),
+		Sender:       e.GetSender().GetLogin(),
+		Deployment:   d.GetEnvironment(),
+		DeploymentID: d.GetID(),
+	}
+	var params map[string]any
+	if len(d.Payload) > 0 && json.Unmarshal(d.Payload, &params) == nil {
+		for k, v := range params {
+			if h.Params == nil {
+				h.Params = map[string]string{}
+			}
+			h.Params[k] = fmt.Sprint(v)
+		}
 	}
 	return parsed{slug: slug, hook: h}, nil
 }

@@ -51,6 +51,12 @@ func TestParseHook(t *testing.T) {
 			Ref: "refs/pull/2/head", Fork: "Codertocat/Hello-World", Source: "changes", Target: "master",
 			Author: "Codertocat", AuthorAvatar: "https://avatars1.githubusercontent.com/u/21031067?v=4", Sender: "Codertocat",
 		}},
+		{scmhook.GitHub, "deployment", "github/deployment.json", "Codertocat/Hello-World", &model.Hook{
+			Trigger: "@hook", Event: "promote", Link: "https://api.github.com/repos/Codertocat/Hello-World/deployments/145988746",
+			After: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e", Ref: "refs/heads/master", Source: "master", Target: "master",
+			Author: "Codertocat", AuthorAvatar: "https://avatars1.githubusercontent.com/u/21031067?v=4", Sender: "Codertocat",
+			Deployment: "production", DeploymentID: 145988746,
+		}},
 		{scmhook.GitHub, "pull_request", "github/pull_request_closed.json", "Codertocat/Hello-World", nil},
 		{scmhook.GitHub, "push", "github/push_tag_deleted.json", "Codertocat/Hello-World", nil},
 		{scmhook.GitHub, "delete", "github/delete.json", "Codertocat/Hello-World", nil},

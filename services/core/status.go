@@ -19,7 +19,9 @@ type statusSender struct {
 }
 
 func (s *statusSender) send(ctx context.Context, repo *model.Repo, b *model.Build) {
-	if s.disabled || b.Event == model.EventCron || b.After == "" {
+	// Drone sends a deployment status instead, once the build finished;
+	// Hangar does not send deployment statuses yet.
+	if s.disabled || b.Event == model.EventCron || b.After == "" || b.DeployID != 0 {
 		return
 	}
 	st := statusFor(s.name, s.link, repo, b)

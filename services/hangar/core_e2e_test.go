@@ -50,7 +50,7 @@ func TestCoreEndToEnd(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			h := startCore(t, d, nil)
-			for _, name := range []string{"dag", "conditions", "Hello-World", "skip", "broken", "starlark", "lint", "own-file", "bad-input", "blocked", "vskip", "custom", "report", "tool"} {
+			for _, name := range []string{"dag", "conditions", "Hello-World", "skip", "broken", "starlark", "lint", "own-file", "bad-input", "blocked", "vskip", "custom", "report", "tool", "deploy"} {
 				h.activate("github", "Codertocat/"+name, nil)
 			}
 			for _, slug := range []string{"mike/diaspora", "jsmith/example", "gitlabhq/gitlab-test"} {
@@ -377,6 +377,23 @@ func TestCoreEndToEnd(t *testing.T) {
 				err = run(context.Background(), []string{"hook", "-secret", "wrong", file, h.URL + "/core/hook"}, envconf.Map(nil), &out, &errOut)
 				if err == nil || !strings.Contains(out.String(), "401") {
 					t.Errorf("wrong secret: got %v, output %q, want a 401 error", err, out.String())
+				}
+			})
+
+			t.Run("deployment promotes to its environment", func(t *testing.T) {
+				t.Parallel()
+				res := h.postGitHub("deployment", corePayload(t, "github/deployment.json", coreGitHubRepo("deploy")), coreHookKey)
+				if res.Build == nil {
+					t.Fatalf("got %d %s, want a build", res.Status, res.Body)
+				}
+				b := res.Build
+				if b.Event != "promote" || b.Deploy != "production" || b.DeployID != 145988746 || len(b.Stages) != 1 || b.Stages[0].Name != "to-production" {
+					t.Errorf("got %s to %q (#%d) with %v, want promote to production with stage to-production", b.Event, b.Deploy, b.DeployID, coreStagesOf(b))
+				}
+				for _, st := range h.GitHub.Statuses() {
+					if st.Slug == "Codertocat/deploy" {
+						t.Errorf("a deployment build set a commit status: %+v", st)
+					}
 				}
 			})
 
