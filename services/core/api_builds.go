@@ -76,10 +76,6 @@ func (s *service) createBuild(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, err)
 		return
 	}
-	if !repo.Active {
-		httperr.Write(w, r, httperr.New(httperr.Conflict, "repository %s is not active", repo.Slug))
-		return
-	}
 	q := r.URL.Query()
 	branch := q.Get("branch")
 	if branch == "" {
@@ -101,15 +97,7 @@ func (s *service) createBuild(w http.ResponseWriter, r *http.Request) {
 		h.Params[k] = v[0]
 	}
 	reqlog.Annotate(r.Context(), slog.String("repo", repo.Slug))
-	build, stages, err := s.trigger.trigger(context.WithoutCancel(r.Context()), repo, h)
-	switch {
-	case err != nil:
-		httperr.Write(w, r, httperr.Wrap(httperr.Internal, err, "%v", err))
-	case build == nil:
-		httperr.Write(w, r, httperr.New(httperr.Unprocessable, "no build: skipped by the validator or no pipeline matches a custom build of %s", branch))
-	default:
-		wire.WriteJSON(w, http.StatusCreated, toWireBuild(build, stages))
-	}
+	s.startFrom(w, r, repo, h)
 }
 
 // cancelBuild kills a build (§4.4): unfinished stages become killed when

@@ -19,6 +19,7 @@ import (
 	"github.com/drone/drone-go/drone"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/httperr"
@@ -166,6 +167,9 @@ func (s *service) routes() http.Handler {
 	api.HandleFunc("POST /api/repos/{owner}/{name}/builds", s.createBuild)
 	api.HandleFunc("GET /api/repos/{owner}/{name}/builds/{number}", s.showBuild)
 	api.HandleFunc("DELETE /api/repos/{owner}/{name}/builds/{number}", s.cancelBuild)
+	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}", s.retryBuild)
+	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/promote", s.promoteBuild(model.EventPromote))
+	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/rollback", s.promoteBuild(model.EventRollback))
 	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/approve/{stage}", s.approveStage)
 	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/decline/{stage}", s.declineStage)
 	api.HandleFunc("PUT /api/repos/{owner}/{name}/builds/{number}/stages/{stage}", s.reportStage)

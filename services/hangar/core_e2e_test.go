@@ -395,6 +395,29 @@ func TestCoreEndToEnd(t *testing.T) {
 						t.Errorf("a deployment build set a commit status: %+v", st)
 					}
 				}
+				// Promote build 1 to staging, retry it, and roll back (no pipeline runs on rollback).
+				var promoted, retried wire.Build
+				if code := h.api(http.MethodPost, "/repos/Codertocat/deploy/builds/1/promote?target=staging&VERSION=1.2", nil, &promoted); code != http.StatusCreated {
+					t.Fatalf("promote: got %d, want 201", code)
+				}
+				if promoted.Number != 2 || promoted.Parent != 1 || promoted.Event != "promote" || promoted.Deploy != "staging" ||
+					promoted.Params["VERSION"] != "1.2" || len(promoted.Stages) != 1 || promoted.Stages[0].Name != "to-staging" {
+					t.Errorf("promote: got #%d parent %d %s to %q params %v stages %v, want #2 parent 1 promote to staging VERSION=1.2 with to-staging",
+						promoted.Number, promoted.Parent, promoted.Event, promoted.Deploy, promoted.Params, coreStagesOf(&promoted))
+				}
+				if code := h.api(http.MethodPost, "/repos/Codertocat/deploy/builds/2?VERSION=9", nil, &retried); code != http.StatusCreated {
+					t.Fatalf("retry: got %d, want 201", code)
+				}
+				if retried.Number != 3 || retried.Parent != 2 || retried.Deploy != "staging" || retried.Params["VERSION"] != "1.2" {
+					t.Errorf("retry: got #%d parent %d to %q params %v, want #3 parent 2 to staging with the previous VERSION=1.2",
+						retried.Number, retried.Parent, retried.Deploy, retried.Params)
+				}
+				if code := h.api(http.MethodPost, "/repos/Codertocat/deploy/builds/1/rollback?target=production", nil, nil); code != http.StatusUnprocessableEntity {
+					t.Errorf("rollback with no matching pipeline: got %d, want 422", code)
+				}
+				if code := h.api(http.MethodPost, "/repos/Codertocat/deploy/builds/1/promote", nil, nil); code != http.StatusBadRequest {
+					t.Errorf("promote without target: got %d, want 400", code)
+				}
 			})
 
 			t.Run("repository's own file", func(t *testing.T) {
