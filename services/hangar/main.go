@@ -15,6 +15,7 @@ import (
 	"slices"
 	"syscall"
 
+	"github.com/hangar-ci/hangar/services/convert"
 	"github.com/hangar-ci/hangar/shared/envconf"
 )
 
@@ -54,8 +55,17 @@ func run(ctx context.Context, args []string, lookup envconf.Lookup, stdout, stde
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
+// internalTools are subcommands the binary runs of itself, not for people.
+var internalTools = map[string]bool{convert.WorkerArg: true}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: hangar all | hangar <service> | hangar <tool> [args]")
 	fmt.Fprintln(w, "services:", names())
-	fmt.Fprintln(w, "tools:   ", slices.Sorted(maps.Keys(tools)), "(hangar <tool> -h for each)")
+	var shown []string
+	for _, name := range slices.Sorted(maps.Keys(tools)) {
+		if !internalTools[name] {
+			shown = append(shown, name)
+		}
+	}
+	fmt.Fprintln(w, "tools:   ", shown, "(hangar <tool> -h for each)")
 }
