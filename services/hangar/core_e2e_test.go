@@ -505,13 +505,25 @@ func TestCoreEndToEnd(t *testing.T) {
 					{Slug: "gitlabhq/gitlab-test", SHA: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", State: "pending", Context: "continuous-integration/drone/pr",
 						Description: "Build is pending", URL: "https://ci.example.com/gitlabhq/gitlab-test/1"},
 				}
+				// A finished build and a cancelled one map to GitLab's own states.
+				if code := h.api(http.MethodPut, "/repos/mike/diaspora/builds/1/stages/1?scm=gitlab", map[string]any{"status": "success"}, nil); code != http.StatusOK {
+					t.Errorf("report: got %d, want 200", code)
+				}
+				if code := h.api(http.MethodDelete, "/repos/jsmith/example/builds/1?scm=gitlab", nil, nil); code != http.StatusOK {
+					t.Errorf("cancel: got %d, want 200", code)
+				}
+				want = append(want,
+					coretest.Status{Slug: "mike/diaspora", SHA: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", State: "success", Context: "continuous-integration/drone/push",
+						Description: "Build is passing", URL: "https://ci.example.com/mike/diaspora/1"},
+					coretest.Status{Slug: "jsmith/example", SHA: "82b3d5ae55f7080f1e6022629cdb57bfae7cccc7", State: "canceled", Context: "continuous-integration/drone/tag",
+						Description: "Build was killed", URL: "https://ci.example.com/jsmith/example/1"})
 				var got []coretest.Status
 				for _, st := range h.GitLab.Statuses() {
 					if st.Slug != "mike/own-file" { // another subtest's
 						got = append(got, st)
 					}
 				}
-				if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b coretest.Status) bool { return a.Slug < b.Slug })); diff != "" {
+				if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b coretest.Status) bool { return a.Slug+a.State < b.Slug+b.State })); diff != "" {
 					t.Errorf("GitLab statuses (-want +got):\n%s", diff)
 				}
 			})
