@@ -2,11 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/hangar-ci/hangar/services/core/coretest"
-	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/scmhook"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -60,473 +55,12 @@ func TestCoreEndToEnd(t *testing.T) {
 			h.GitHub.SetFile("Codertocat/own-file", corePushSHA, ".drone.yml", []byte("kind: pipeline\nname: from-repo\nsteps:\n- name: s\n  image: alpine\n"))
 			h.activate("gitlab", "mike/own-file", map[string]any{"config_path": "ci/pipeline.yml"})
 			h.GitLab.SetFile("mike/own-file", "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", "ci/pipeline.yml", []byte("kind: pipeline\nname: from-gitlab-repo\nsteps:\n- name: s\n  image: alpine\n"))
-
-			t.Run("dag", func(t *testing.T) {
-				t.Parallel()
-				res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("dag")), coreHookKey)
-				if res.Status != http.StatusOK || res.Build == nil {
-					t.Fatalf("got %d %s, want 200 with a build", res.Status, res.Body)
-				}
-				want := []coreStageView{
-					{"build", "pending", nil, "linux", "amd64"},
-					{"test", "waiting_on_dependencies", []string{"build"}, "linux", "amd64"},
-					{"publish", "waiting_on_dependencies", []string{"build", "test"}, "linux", "arm64"},
-				}
-				got := h.build("Codertocat/dag", res.Build.Number)
-				if diff := cmp.Diff(want, coreStagesOf(&got)); diff != "" {
-					t.Errorf("stages (-want +got):\n%s", diff)
-				}
-				if got.Number != 1 || got.Status != "pending" || got.Event != "push" || got.After != corePushSHA || got.Ref != "refs/heads/master" || got.Target != "master" || got.Message != "Initial commit" {
-					t.Errorf("build: got %+v, want #1 pending push of %s on refs/heads/master with message", got, corePushSHA)
-				}
-				if got.Stages[2].Labels["region"] != "eu" || got.Stages[2].Limit != 1 {
-					t.Errorf("publish stage: got labels %v limit %d, want region=eu limit 1", got.Stages[2].Labels, got.Stages[2].Limit)
-				}
-				wantStatus := coretest.Status{Slug: "Codertocat/dag", SHA: corePushSHA, State: "pending", Context: "continuous-integration/drone/push",
-					Description: "Build is pending", URL: "https://ci.example.com/Codertocat/dag/1"}
-				if !coreHasStatus(h.GitHub.Statuses(), wantStatus) {
-					t.Errorf("GitHub statuses: got %+v, want one %+v", h.GitHub.Statuses(), wantStatus)
-				}
-				if !coreHasEvent(h.Webhook.Events(), "Codertocat/dag", 1) {
-					t.Errorf("webhooks: got %+v, want build:created for Codertocat/dag #1", h.Webhook.Events())
-				}
-			})
-
-			t.Run("trigger conditions and re-pointed dependencies", func(t *testing.T) {
-				t.Parallel()
-				res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("conditions")), coreHookKey)
-				if res.Build == nil {
-					t.Fatalf("got %d %s, want a build", res.Status, res.Body)
-				}
-				want := []coreStageView{
-					{"build", "pending", nil, "linux", "amd64"},
-					{"deploy", "waiting_on_dependencies", []string{"build"}, "linux", "amd64"},
-				}
-				if diff := cmp.Diff(want, coreStagesOf(res.Build)); diff != "" {
-					t.Errorf("stages (-want +got):\n%s", diff)
-				}
-			})
-
-			t.Run("tag and pull requests", func(t *testing.T) {
-				t.Parallel()
-				tests := []struct {
-					event, file string
-					wantEvent   string
-					wantAction  string
-					wantRef     string
-					wantStage   string
-					wantMessage string
-				}{
-					{"push", "github/push_tag.json", "tag", "create", "refs/tags/simple-tag", "on-tag", "Tag the release"},
-					{"pull_request", "github/pull_request_opened.json", "pull_request", "opened", "refs/pull/2/head", "on-pr", "Update the README with new information."},
-					{"pull_request", "github/pull_request_synchronize.json", "pull_request", "synchronized", "refs/pull/2/head", "on-pr", "Update the README with new information."},
-				}
-				for _, tc := range tests {
-					res := h.postGitHub(tc.event, corePayload(t, tc.file, nil), coreHookKey)
-					if res.Build == nil {
-						t.Fatalf("%s: got %d %s, want a build", tc.file, res.Status, res.Body)
-					}
-					b := res.Build
-					if b.Event != tc.wantEvent || b.Action != tc.wantAction || b.Ref != tc.wantRef || b.Message != tc.wantMessage {
-						t.Errorf("%s: got event %q action %q ref %q message %q, want %q %q %q %q", tc.file, b.Event, b.Action, b.Ref, b.Message,
-							tc.wantEvent, tc.wantAction, tc.wantRef, tc.wantMessage)
-					}
-					if len(b.Stages) != 1 || b.Stages[0].Name != tc.wantStage || b.Stages[0].Status != "pending" {
-						t.Errorf("%s: got stages %+v, want one pending %s", tc.file, coreStagesOf(b), tc.wantStage)
-					}
-				}
-				// Closed pull requests and deleted refs build nothing.
-				for _, tc := range []struct{ event, file string }{
-					{"pull_request", "github/pull_request_closed.json"},
-					{"push", "github/push_tag_deleted.json"},
-					{"delete", "github/delete.json"},
-					{"create", "github/create_tag.json"},
-				} {
-					if res := h.postGitHub(tc.event, corePayload(t, tc.file, nil), coreHookKey); res.Status != http.StatusNoContent {
-						t.Errorf("%s: got %d %s, want 204", tc.file, res.Status, res.Body)
-					}
-				}
-				if n := len(h.builds("Codertocat/Hello-World")); n != 3 {
-					t.Errorf("Hello-World builds: got %d, want 3", n)
-				}
-			})
-
-			t.Run("ci skip", func(t *testing.T) {
-				t.Parallel()
-				body := corePayload(t, "github/push.json", func(m map[string]any) {
-					coreGitHubRepo("skip")(m)
-					m["head_commit"].(map[string]any)["message"] = "Fix typo [CI SKIP]"
+			for _, sc := range append(coreTriggerScenarios, coreAPIScenarios...) {
+				t.Run(sc.name, func(t *testing.T) {
+					t.Parallel()
+					sc.run(t, h)
 				})
-				res := h.postGitHub("push", body, coreHookKey)
-				if res.Status != http.StatusOK || res.Build != nil {
-					t.Errorf("got %d %s, want 200 null", res.Status, res.Body)
-				}
-				if n := len(h.builds("Codertocat/skip")); n != 0 {
-					t.Errorf("builds: got %d, want 0", n)
-				}
-			})
-
-			t.Run("error builds", func(t *testing.T) {
-				t.Parallel()
-				for _, tc := range []struct{ repo, wantErr string }{
-					{"broken", "yaml"},
-					{"lint", "linter: duplicate pipeline names"},
-				} {
-					res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo(tc.repo)), coreHookKey)
-					if res.Build == nil || res.Build.Status != "error" || !strings.Contains(res.Build.Error, tc.wantErr) || len(res.Build.Stages) != 0 {
-						t.Errorf("%s: got %d %s, want an error build mentioning %q without stages", tc.repo, res.Status, res.Body, tc.wantErr)
-					}
-				}
-				for _, st := range h.GitHub.Statuses() {
-					if st.Slug == "Codertocat/broken" || st.Slug == "Codertocat/lint" {
-						t.Errorf("error build set a status: %+v", st)
-					}
-				}
-			})
-
-			t.Run("starlark", func(t *testing.T) {
-				t.Parallel()
-				if _, ok := builderFor("convert"); !ok {
-					t.Fatal("the convert service is not registered")
-				}
-				res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("starlark")), coreHookKey)
-				if res.Build == nil {
-					t.Fatalf("got %d %s, want a build", res.Status, res.Body)
-				}
-				want := []coreStageView{
-					{"compile", "pending", nil, "linux", "amd64"},
-					{"integration", "waiting_on_dependencies", []string{"compile"}, "linux", "amd64"},
-				}
-				if diff := cmp.Diff(want, coreStagesOf(res.Build)); diff != "" {
-					t.Errorf("stages (-want +got):\n%s (error %q)", diff, res.Build.Error)
-				}
-			})
-
-			t.Run("validator block, approve, decline, cancel", func(t *testing.T) {
-				t.Parallel()
-				var builds []*wire.Build
-				for range 3 {
-					res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("blocked")), coreHookKey)
-					if res.Build == nil {
-						t.Fatalf("got %d %s, want a blocked build", res.Status, res.Body)
-					}
-					builds = append(builds, res.Build)
-				}
-				want := []coreStageView{
-					{"build", "blocked", nil, "linux", "amd64"},
-					{"release", "blocked", []string{"build"}, "linux", "amd64"},
-				}
-				if diff := cmp.Diff(want, coreStagesOf(builds[0])); diff != "" {
-					t.Errorf("stages (-want +got):\n%s", diff)
-				}
-				// Approving the dependent stage schedules it at once, as Drone does.
-				if code := h.api(http.MethodPost, "/repos/Codertocat/blocked/builds/1/approve/2", nil, nil); code != http.StatusOK {
-					t.Errorf("approve: got %d, want 200", code)
-				}
-				if code := h.api(http.MethodPost, "/repos/Codertocat/blocked/builds/1/approve/2", nil, nil); code != http.StatusConflict {
-					t.Errorf("approving twice: got %d, want 409", code)
-				}
-				if code := h.api(http.MethodPost, "/repos/Codertocat/blocked/builds/2/decline/1", nil, nil); code != http.StatusOK {
-					t.Errorf("decline: got %d, want 200", code)
-				}
-				if code := h.api(http.MethodDelete, "/repos/Codertocat/blocked/builds/3", nil, nil); code != http.StatusOK {
-					t.Errorf("cancel: got %d, want 200", code)
-				}
-				got := []coreStageView{}
-				var statuses []string
-				for n := int64(1); n <= 3; n++ {
-					b := h.build("Codertocat/blocked", n)
-					statuses = append(statuses, b.Status)
-					got = append(got, coreStagesOf(&b)...)
-				}
-				wantAfter := []coreStageView{
-					{"build", "blocked", nil, "linux", "amd64"}, {"release", "pending", []string{"build"}, "linux", "amd64"},
-					{"build", "declined", nil, "linux", "amd64"}, {"release", "blocked", []string{"build"}, "linux", "amd64"},
-					{"build", "skipped", nil, "linux", "amd64"}, {"release", "skipped", []string{"build"}, "linux", "amd64"},
-				}
-				if diff := cmp.Diff(wantAfter, got); diff != "" {
-					t.Errorf("stages after approve/decline/cancel (-want +got):\n%s", diff)
-				}
-				if diff := cmp.Diff([]string{"pending", "declined", "killed"}, statuses); diff != "" {
-					t.Errorf("build statuses (-want +got):\n%s", diff)
-				}
-				if res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("vskip")), coreHookKey); res.Status != http.StatusOK || res.Build != nil {
-					t.Errorf("validator skip: got %d %s, want 200 null", res.Status, res.Body)
-				}
-				if n := len(h.builds("Codertocat/vskip")); n != 0 {
-					t.Errorf("validator skip: got %d builds, want 0", n)
-				}
-			})
-
-			t.Run("custom build through the API", func(t *testing.T) {
-				t.Parallel()
-				var b wire.Build
-				if code := h.api(http.MethodPost, "/repos/Codertocat/custom/builds?branch=master&commit="+corePushSHA+"&DEPLOY=prod", nil, &b); code != http.StatusCreated {
-					t.Fatalf("create: got %d, want 201", code)
-				}
-				if b.Event != "custom" || b.Ref != "refs/heads/master" || b.Params["DEPLOY"] != "prod" || len(b.Stages) != 3 {
-					t.Errorf("custom build: got %s %s params %v with %d stages, want custom refs/heads/master DEPLOY=prod with 3", b.Event, b.Ref, b.Params, len(b.Stages))
-				}
-				req, _ := http.NewRequest(http.MethodGet, h.URL+"/core/api/repos/Codertocat/dag/builds", nil)
-				res, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				res.Body.Close()
-				if res.StatusCode != http.StatusUnauthorized {
-					t.Errorf("API without token: got %d, want 401", res.StatusCode)
-				}
-			})
-
-			t.Run("auto-cancel of older pending pushes", func(t *testing.T) {
-				t.Parallel()
-				h.activate("github", "Codertocat/autocancel", map[string]any{"auto_cancel_pushes": true})
-				for i := range 3 {
-					body := corePayload(t, "github/push.json", coreGitHubRepo("autocancel"))
-					body = bytes.ReplaceAll(body, []byte(corePushSHA), []byte(strings.Repeat(string(rune('a'+i)), 40)))
-					if res := h.postGitHub("push", body, coreHookKey); res.Build == nil {
-						t.Fatalf("push %d: got %d %s, want a build", i, res.Status, res.Body)
-					}
-				}
-				var got []string
-				for n := int64(1); n <= 3; n++ {
-					b := h.build("Codertocat/autocancel", n)
-					got = append(got, b.Status+":"+b.Stages[0].Status+":"+b.Stages[1].Status)
-				}
-				want := []string{"skipped:skipped:skipped", "skipped:skipped:skipped", "pending:pending:waiting_on_dependencies"}
-				if diff := cmp.Diff(want, got); diff != "" {
-					t.Errorf("build:stage statuses (-want +got):\n%s", diff)
-				}
-				var enabled bool
-				for _, e := range h.Webhook.Events() {
-					enabled = enabled || e.Event == "repo" && e.Action == "enabled" && e.Repo.Slug == "Codertocat/autocancel"
-				}
-				if !enabled {
-					t.Error("no repo:enabled webhook for the activation")
-				}
-			})
-
-			t.Run("runner reports advance the DAG and finish the build", func(t *testing.T) {
-				t.Parallel()
-				if res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("report")), coreHookKey); res.Build == nil {
-					t.Fatalf("got %d %s, want a build", res.Status, res.Body)
-				}
-				report := func(stage int, status string) wire.Build {
-					t.Helper()
-					var b wire.Build
-					if code := h.api(http.MethodPut, fmt.Sprintf("/repos/Codertocat/report/builds/1/stages/%d", stage), map[string]any{"status": status}, &b); code != http.StatusOK {
-						t.Fatalf("report stage %d %s: got %d, want 200", stage, status, code)
-					}
-					return b
-				}
-				stageStates := func(b wire.Build) string {
-					var out []string
-					for _, st := range b.Stages {
-						out = append(out, st.Status)
-					}
-					return b.Status + " " + strings.Join(out, ",")
-				}
-				steps := []struct {
-					stage  int
-					status string
-					want   string
-				}{
-					{1, "running", "running running,waiting_on_dependencies,waiting_on_dependencies"},
-					{1, "success", "running success,pending,waiting_on_dependencies"},
-					{2, "failure", "failure success,failure,skipped"},
-				}
-				for _, st := range steps {
-					if got := stageStates(report(st.stage, st.status)); got != st.want {
-						t.Errorf("after stage %d %s: got %q, want %q", st.stage, st.status, got, st.want)
-					}
-				}
-				if code := h.api(http.MethodPut, "/repos/Codertocat/report/builds/1/stages/3", map[string]any{"status": "success"}, nil); code != http.StatusConflict {
-					t.Errorf("report on a skipped stage: got %d, want 409", code)
-				}
-				var states []string
-				for _, st := range h.GitHub.Statuses() {
-					if st.Slug == "Codertocat/report" {
-						states = append(states, st.State+":"+st.Description)
-					}
-				}
-				want := []string{"pending:Build is pending", "pending:Build is running", "failure:Build is failing"}
-				if diff := cmp.Diff(want, states); diff != "" {
-					t.Errorf("commit statuses (-want +got):\n%s", diff)
-				}
-				var updated bool
-				for _, e := range h.Webhook.Events() {
-					updated = updated || e.Event == "build" && e.Action == "updated" && e.Repo.Slug == "Codertocat/report" && e.Build.Status == "failure" && len(e.Build.Stages) == 3
-				}
-				if !updated {
-					t.Error("no build:updated webhook with the failed build and its stages")
-				}
-			})
-
-			t.Run("hangar hook replays a payload", func(t *testing.T) {
-				t.Parallel()
-				file := filepath.Join(t.TempDir(), "push.json")
-				if err := os.WriteFile(file, corePayload(t, "github/push.json", coreGitHubRepo("tool")), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				var out, errOut bytes.Buffer
-				err := run(context.Background(), []string{"hook", "-secret", coreHookKey, file, h.URL + "/core/hook"}, envconf.Map(nil), &out, &errOut)
-				if err != nil || !strings.Contains(out.String(), "200 OK") || !strings.Contains(out.String(), `"number": 1`) {
-					t.Errorf("got %v, output %q, want 200 with build 1", err, out.String())
-				}
-				out.Reset()
-				err = run(context.Background(), []string{"hook", "-secret", "wrong", file, h.URL + "/core/hook"}, envconf.Map(nil), &out, &errOut)
-				if err == nil || !strings.Contains(out.String(), "401") {
-					t.Errorf("wrong secret: got %v, output %q, want a 401 error", err, out.String())
-				}
-			})
-
-			t.Run("deployment promotes to its environment", func(t *testing.T) {
-				t.Parallel()
-				res := h.postGitHub("deployment", corePayload(t, "github/deployment.json", coreGitHubRepo("deploy")), coreHookKey)
-				if res.Build == nil {
-					t.Fatalf("got %d %s, want a build", res.Status, res.Body)
-				}
-				b := res.Build
-				if b.Event != "promote" || b.Deploy != "production" || b.DeployID != 145988746 || len(b.Stages) != 1 || b.Stages[0].Name != "to-production" {
-					t.Errorf("got %s to %q (#%d) with %v, want promote to production with stage to-production", b.Event, b.Deploy, b.DeployID, coreStagesOf(b))
-				}
-				for _, st := range h.GitHub.Statuses() {
-					if st.Slug == "Codertocat/deploy" {
-						t.Errorf("a deployment build set a commit status: %+v", st)
-					}
-				}
-				// Promote build 1 to staging, retry it, and roll back (no pipeline runs on rollback).
-				var promoted, retried wire.Build
-				if code := h.api(http.MethodPost, "/repos/Codertocat/deploy/builds/1/promote?target=staging&VERSION=1.2", nil, &promoted); code != http.StatusCreated {
-					t.Fatalf("promote: got %d, want 201", code)
-				}
-				if promoted.Number != 2 || promoted.Parent != 1 || promoted.Event != "promote" || promoted.Deploy != "staging" ||
-					promoted.Params["VERSION"] != "1.2" || len(promoted.Stages) != 1 || promoted.Stages[0].Name != "to-staging" {
-					t.Errorf("promote: got #%d parent %d %s to %q params %v stages %v, want #2 parent 1 promote to staging VERSION=1.2 with to-staging",
-						promoted.Number, promoted.Parent, promoted.Event, promoted.Deploy, promoted.Params, coreStagesOf(&promoted))
-				}
-				if code := h.api(http.MethodPost, "/repos/Codertocat/deploy/builds/2?VERSION=9", nil, &retried); code != http.StatusCreated {
-					t.Fatalf("retry: got %d, want 201", code)
-				}
-				if retried.Number != 3 || retried.Parent != 2 || retried.Deploy != "staging" || retried.Params["VERSION"] != "1.2" {
-					t.Errorf("retry: got #%d parent %d to %q params %v, want #3 parent 2 to staging with the previous VERSION=1.2",
-						retried.Number, retried.Parent, retried.Deploy, retried.Params)
-				}
-				if code := h.api(http.MethodPost, "/repos/Codertocat/deploy/builds/1/rollback?target=production", nil, nil); code != http.StatusUnprocessableEntity {
-					t.Errorf("rollback with no matching pipeline: got %d, want 422", code)
-				}
-				if code := h.api(http.MethodPost, "/repos/Codertocat/deploy/builds/1/promote", nil, nil); code != http.StatusBadRequest {
-					t.Errorf("promote without target: got %d, want 400", code)
-				}
-			})
-
-			t.Run("repository's own file", func(t *testing.T) {
-				t.Parallel()
-				res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("own-file")), coreHookKey)
-				if res.Build == nil || len(res.Build.Stages) != 1 || res.Build.Stages[0].Name != "from-repo" {
-					t.Errorf("GitHub: got %d %s, want one stage from-repo read from .drone.yml", res.Status, res.Body)
-				}
-				body := corePayload(t, "gitlab/push.json", func(m map[string]any) {
-					m["project"].(map[string]any)["path_with_namespace"] = "mike/own-file"
-				})
-				res = h.postGitLab("Push Hook", body, coreHookKey)
-				if res.Build == nil || len(res.Build.Stages) != 1 || res.Build.Stages[0].Name != "from-gitlab-repo" {
-					t.Errorf("GitLab: got %d %s, want one stage from-gitlab-repo read from ci/pipeline.yml", res.Status, res.Body)
-				}
-			})
-
-			t.Run("unknown repository", func(t *testing.T) {
-				t.Parallel()
-				res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("never-activated")), coreHookKey)
-				if res.Status != http.StatusNoContent {
-					t.Errorf("got %d %s, want 204", res.Status, res.Body)
-				}
-			})
-
-			t.Run("bad input", func(t *testing.T) {
-				t.Parallel()
-				body := corePayload(t, "github/push.json", coreGitHubRepo("bad-input"))
-				for _, tc := range []struct {
-					name   string
-					body   []byte
-					secret string
-					want   int
-				}{
-					{"unsigned", body, "", http.StatusUnauthorized},
-					{"wrong secret", body, "not-the-secret", http.StatusUnauthorized},
-					{"malformed", []byte(`{"ref": "refs/heads/master", "repository": `), coreHookKey, http.StatusBadRequest},
-					{"wrong type", []byte(`{"ref": 42}`), coreHookKey, http.StatusBadRequest},
-				} {
-					if res := h.postGitHub("push", tc.body, tc.secret); res.Status != tc.want {
-						t.Errorf("%s: got %d %s, want %d", tc.name, res.Status, res.Body, tc.want)
-					}
-				}
-				// A body changed after signing fails too.
-				tampered := bytes.Replace(body, []byte("Initial commit"), []byte("Evil commit"), 1)
-				hdr := http.Header{"X-GitHub-Event": {"push"}, "X-Hub-Signature-256": {scmhook.SignGitHub(body, coreHookKey)}}
-				if res := h.post(hdr, tampered); res.Status != http.StatusUnauthorized {
-					t.Errorf("tampered: got %d %s, want 401", res.Status, res.Body)
-				}
-				if n := len(h.builds("Codertocat/bad-input")); n != 0 {
-					t.Errorf("builds: got %d, want 0", n)
-				}
-				if res := h.postGitLab("Push Hook", corePayload(t, "gitlab/push.json", nil), "wrong-token"); res.Status != http.StatusUnauthorized {
-					t.Errorf("GitLab wrong token: got %d, want 401", res.Status)
-				}
-			})
-
-			t.Run("gitlab", func(t *testing.T) {
-				t.Parallel()
-				tests := []struct {
-					event, file, slug     string
-					wantEvent, wantAction string
-					wantRef, wantAfter    string
-				}{
-					{"Push Hook", "gitlab/push.json", "mike/diaspora", "push", "", "refs/heads/master", "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"},
-					{"Tag Push Hook", "gitlab/tag_push.json", "jsmith/example", "tag", "create", "refs/tags/v1.0.0", "82b3d5ae55f7080f1e6022629cdb57bfae7cccc7"},
-					{"Merge Request Hook", "gitlab/merge_request.json", "gitlabhq/gitlab-test", "pull_request", "opened", "refs/merge-requests/1/head", "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"},
-				}
-				for _, tc := range tests {
-					res := h.postGitLab(tc.event, corePayload(t, tc.file, nil), coreHookKey)
-					if res.Build == nil {
-						t.Fatalf("%s: got %d %s, want a build", tc.file, res.Status, res.Body)
-					}
-					b := res.Build
-					if b.Event != tc.wantEvent || b.Action != tc.wantAction || b.Ref != tc.wantRef || b.After != tc.wantAfter || len(b.Stages) != 1 {
-						t.Errorf("%s: got %s/%s %s@%s with %d stages, want %s/%s %s@%s with 1", tc.file, b.Event, b.Action, b.Ref, b.After,
-							len(b.Stages), tc.wantEvent, tc.wantAction, tc.wantRef, tc.wantAfter)
-					}
-				}
-				want := []coretest.Status{
-					{Slug: "mike/diaspora", SHA: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", State: "pending", Context: "continuous-integration/drone/push",
-						Description: "Build is pending", URL: "https://ci.example.com/mike/diaspora/1"},
-					{Slug: "jsmith/example", SHA: "82b3d5ae55f7080f1e6022629cdb57bfae7cccc7", State: "pending", Context: "continuous-integration/drone/tag",
-						Description: "Build is pending", URL: "https://ci.example.com/jsmith/example/1"},
-					{Slug: "gitlabhq/gitlab-test", SHA: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", State: "pending", Context: "continuous-integration/drone/pr",
-						Description: "Build is pending", URL: "https://ci.example.com/gitlabhq/gitlab-test/1"},
-				}
-				// A finished build and a cancelled one map to GitLab's own states.
-				if code := h.api(http.MethodPut, "/repos/mike/diaspora/builds/1/stages/1?scm=gitlab", map[string]any{"status": "success"}, nil); code != http.StatusOK {
-					t.Errorf("report: got %d, want 200", code)
-				}
-				if code := h.api(http.MethodDelete, "/repos/jsmith/example/builds/1?scm=gitlab", nil, nil); code != http.StatusOK {
-					t.Errorf("cancel: got %d, want 200", code)
-				}
-				want = append(want,
-					coretest.Status{Slug: "mike/diaspora", SHA: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", State: "success", Context: "continuous-integration/drone/push",
-						Description: "Build is passing", URL: "https://ci.example.com/mike/diaspora/1"},
-					coretest.Status{Slug: "jsmith/example", SHA: "82b3d5ae55f7080f1e6022629cdb57bfae7cccc7", State: "canceled", Context: "continuous-integration/drone/tag",
-						Description: "Build was killed", URL: "https://ci.example.com/jsmith/example/1"})
-				var got []coretest.Status
-				for _, st := range h.GitLab.Statuses() {
-					if st.Slug != "mike/own-file" { // another subtest's
-						got = append(got, st)
-					}
-				}
-				if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b coretest.Status) bool { return a.Slug+a.State < b.Slug+b.State })); diff != "" {
-					t.Errorf("GitLab statuses (-want +got):\n%s", diff)
-				}
-			})
+			}
 		})
 	}
 }
@@ -588,4 +122,263 @@ func coreHasEvent(list []wire.WebhookPayload, slug string, number int64) bool {
 		}
 	}
 	return false
+}
+
+// coreScenario is one end-to-end case, run against a shared hangar.
+type coreScenario struct {
+	name string
+	run  func(*testing.T, *coreHangar)
+}
+
+// coreTriggerScenarios are the hook-to-build cases.
+var coreTriggerScenarios = []coreScenario{
+	{"dag", coreDag},
+	{"trigger conditions and re-pointed dependencies", coreTriggerConditionsAndRePointedDependencies},
+	{"tag and pull requests", coreTagAndPullRequests},
+	{"ci skip", coreCiSkip},
+	{"error builds", coreErrorBuilds},
+	{"starlark", coreStarlark},
+	{"repository's own file", coreRepositorySOwnFile},
+	{"unknown repository", coreUnknownRepository},
+	{"bad input", coreBadInput},
+	{"gitlab", coreGitlab},
+}
+
+func coreDag(t *testing.T, h *coreHangar) {
+	res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("dag")), coreHookKey)
+	if res.Status != http.StatusOK || res.Build == nil {
+		t.Fatalf("got %d %s, want 200 with a build", res.Status, res.Body)
+	}
+	want := []coreStageView{
+		{"build", "pending", nil, "linux", "amd64"},
+		{"test", "waiting_on_dependencies", []string{"build"}, "linux", "amd64"},
+		{"publish", "waiting_on_dependencies", []string{"build", "test"}, "linux", "arm64"},
+	}
+	got := h.build("Codertocat/dag", res.Build.Number)
+	if diff := cmp.Diff(want, coreStagesOf(&got)); diff != "" {
+		t.Errorf("stages (-want +got):\n%s", diff)
+	}
+	if got.Number != 1 || got.Status != "pending" || got.Event != "push" || got.After != corePushSHA || got.Ref != "refs/heads/master" || got.Target != "master" || got.Message != "Initial commit" {
+		t.Errorf("build: got %+v, want #1 pending push of %s on refs/heads/master with message", got, corePushSHA)
+	}
+	if got.Stages[2].Labels["region"] != "eu" || got.Stages[2].Limit != 1 {
+		t.Errorf("publish stage: got labels %v limit %d, want region=eu limit 1", got.Stages[2].Labels, got.Stages[2].Limit)
+	}
+	wantStatus := coretest.Status{Slug: "Codertocat/dag", SHA: corePushSHA, State: "pending", Context: "continuous-integration/drone/push",
+		Description: "Build is pending", URL: "https://ci.example.com/Codertocat/dag/1"}
+	if !coreHasStatus(h.GitHub.Statuses(), wantStatus) {
+		t.Errorf("GitHub statuses: got %+v, want one %+v", h.GitHub.Statuses(), wantStatus)
+	}
+	if !coreHasEvent(h.Webhook.Events(), "Codertocat/dag", 1) {
+		t.Errorf("webhooks: got %+v, want build:created for Codertocat/dag #1", h.Webhook.Events())
+	}
+}
+
+func coreTriggerConditionsAndRePointedDependencies(t *testing.T, h *coreHangar) {
+	res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("conditions")), coreHookKey)
+	if res.Build == nil {
+		t.Fatalf("got %d %s, want a build", res.Status, res.Body)
+	}
+	want := []coreStageView{
+		{"build", "pending", nil, "linux", "amd64"},
+		{"deploy", "waiting_on_dependencies", []string{"build"}, "linux", "amd64"},
+	}
+	if diff := cmp.Diff(want, coreStagesOf(res.Build)); diff != "" {
+		t.Errorf("stages (-want +got):\n%s", diff)
+	}
+}
+
+func coreTagAndPullRequests(t *testing.T, h *coreHangar) {
+	tests := []struct {
+		event, file string
+		wantEvent   string
+		wantAction  string
+		wantRef     string
+		wantStage   string
+		wantMessage string
+	}{
+		{"push", "github/push_tag.json", "tag", "create", "refs/tags/simple-tag", "on-tag", "Tag the release"},
+		{"pull_request", "github/pull_request_opened.json", "pull_request", "opened", "refs/pull/2/head", "on-pr", "Update the README with new information."},
+		{"pull_request", "github/pull_request_synchronize.json", "pull_request", "synchronized", "refs/pull/2/head", "on-pr", "Update the README with new information."},
+	}
+	for _, tc := range tests {
+		res := h.postGitHub(tc.event, corePayload(t, tc.file, nil), coreHookKey)
+		if res.Build == nil {
+			t.Fatalf("%s: got %d %s, want a build", tc.file, res.Status, res.Body)
+		}
+		b := res.Build
+		if b.Event != tc.wantEvent || b.Action != tc.wantAction || b.Ref != tc.wantRef || b.Message != tc.wantMessage {
+			t.Errorf("%s: got event %q action %q ref %q message %q, want %q %q %q %q", tc.file, b.Event, b.Action, b.Ref, b.Message,
+				tc.wantEvent, tc.wantAction, tc.wantRef, tc.wantMessage)
+		}
+		if len(b.Stages) != 1 || b.Stages[0].Name != tc.wantStage || b.Stages[0].Status != "pending" {
+			t.Errorf("%s: got stages %+v, want one pending %s", tc.file, coreStagesOf(b), tc.wantStage)
+		}
+	}
+	// Closed pull requests and deleted refs build nothing.
+	for _, tc := range []struct{ event, file string }{
+		{"pull_request", "github/pull_request_closed.json"},
+		{"push", "github/push_tag_deleted.json"},
+		{"delete", "github/delete.json"},
+		{"create", "github/create_tag.json"},
+	} {
+		if res := h.postGitHub(tc.event, corePayload(t, tc.file, nil), coreHookKey); res.Status != http.StatusNoContent {
+			t.Errorf("%s: got %d %s, want 204", tc.file, res.Status, res.Body)
+		}
+	}
+	if n := len(h.builds("Codertocat/Hello-World")); n != 3 {
+		t.Errorf("Hello-World builds: got %d, want 3", n)
+	}
+}
+
+func coreCiSkip(t *testing.T, h *coreHangar) {
+	body := corePayload(t, "github/push.json", func(m map[string]any) {
+		coreGitHubRepo("skip")(m)
+		m["head_commit"].(map[string]any)["message"] = "Fix typo [CI SKIP]"
+	})
+	res := h.postGitHub("push", body, coreHookKey)
+	if res.Status != http.StatusOK || res.Build != nil {
+		t.Errorf("got %d %s, want 200 null", res.Status, res.Body)
+	}
+	if n := len(h.builds("Codertocat/skip")); n != 0 {
+		t.Errorf("builds: got %d, want 0", n)
+	}
+}
+
+func coreErrorBuilds(t *testing.T, h *coreHangar) {
+	for _, tc := range []struct{ repo, wantErr string }{
+		{"broken", "yaml"},
+		{"lint", "linter: duplicate pipeline names"},
+	} {
+		res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo(tc.repo)), coreHookKey)
+		if res.Build == nil || res.Build.Status != "error" || !strings.Contains(res.Build.Error, tc.wantErr) || len(res.Build.Stages) != 0 {
+			t.Errorf("%s: got %d %s, want an error build mentioning %q without stages", tc.repo, res.Status, res.Body, tc.wantErr)
+		}
+	}
+	for _, st := range h.GitHub.Statuses() {
+		if st.Slug == "Codertocat/broken" || st.Slug == "Codertocat/lint" {
+			t.Errorf("error build set a status: %+v", st)
+		}
+	}
+}
+
+func coreStarlark(t *testing.T, h *coreHangar) {
+	if _, ok := builderFor("convert"); !ok {
+		t.Fatal("the convert service is not registered")
+	}
+	res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("starlark")), coreHookKey)
+	if res.Build == nil {
+		t.Fatalf("got %d %s, want a build", res.Status, res.Body)
+	}
+	want := []coreStageView{
+		{"compile", "pending", nil, "linux", "amd64"},
+		{"integration", "waiting_on_dependencies", []string{"compile"}, "linux", "amd64"},
+	}
+	if diff := cmp.Diff(want, coreStagesOf(res.Build)); diff != "" {
+		t.Errorf("stages (-want +got):\n%s (error %q)", diff, res.Build.Error)
+	}
+}
+
+func coreRepositorySOwnFile(t *testing.T, h *coreHangar) {
+	res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("own-file")), coreHookKey)
+	if res.Build == nil || len(res.Build.Stages) != 1 || res.Build.Stages[0].Name != "from-repo" {
+		t.Errorf("GitHub: got %d %s, want one stage from-repo read from .drone.yml", res.Status, res.Body)
+	}
+	body := corePayload(t, "gitlab/push.json", func(m map[string]any) {
+		m["project"].(map[string]any)["path_with_namespace"] = "mike/own-file"
+	})
+	res = h.postGitLab("Push Hook", body, coreHookKey)
+	if res.Build == nil || len(res.Build.Stages) != 1 || res.Build.Stages[0].Name != "from-gitlab-repo" {
+		t.Errorf("GitLab: got %d %s, want one stage from-gitlab-repo read from ci/pipeline.yml", res.Status, res.Body)
+	}
+}
+
+func coreUnknownRepository(t *testing.T, h *coreHangar) {
+	res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("never-activated")), coreHookKey)
+	if res.Status != http.StatusNoContent {
+		t.Errorf("got %d %s, want 204", res.Status, res.Body)
+	}
+}
+
+func coreBadInput(t *testing.T, h *coreHangar) {
+	body := corePayload(t, "github/push.json", coreGitHubRepo("bad-input"))
+	for _, tc := range []struct {
+		name   string
+		body   []byte
+		secret string
+		want   int
+	}{
+		{"unsigned", body, "", http.StatusUnauthorized},
+		{"wrong secret", body, "not-the-secret", http.StatusUnauthorized},
+		{"malformed", []byte(`{"ref": "refs/heads/master", "repository": `), coreHookKey, http.StatusBadRequest},
+		{"wrong type", []byte(`{"ref": 42}`), coreHookKey, http.StatusBadRequest},
+	} {
+		if res := h.postGitHub("push", tc.body, tc.secret); res.Status != tc.want {
+			t.Errorf("%s: got %d %s, want %d", tc.name, res.Status, res.Body, tc.want)
+		}
+	}
+	// A body changed after signing fails too.
+	tampered := bytes.Replace(body, []byte("Initial commit"), []byte("Evil commit"), 1)
+	hdr := http.Header{"X-GitHub-Event": {"push"}, "X-Hub-Signature-256": {scmhook.SignGitHub(body, coreHookKey)}}
+	if res := h.post(hdr, tampered); res.Status != http.StatusUnauthorized {
+		t.Errorf("tampered: got %d %s, want 401", res.Status, res.Body)
+	}
+	if n := len(h.builds("Codertocat/bad-input")); n != 0 {
+		t.Errorf("builds: got %d, want 0", n)
+	}
+	if res := h.postGitLab("Push Hook", corePayload(t, "gitlab/push.json", nil), "wrong-token"); res.Status != http.StatusUnauthorized {
+		t.Errorf("GitLab wrong token: got %d, want 401", res.Status)
+	}
+}
+
+func coreGitlab(t *testing.T, h *coreHangar) {
+	tests := []struct {
+		event, file, slug     string
+		wantEvent, wantAction string
+		wantRef, wantAfter    string
+	}{
+		{"Push Hook", "gitlab/push.json", "mike/diaspora", "push", "", "refs/heads/master", "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"},
+		{"Tag Push Hook", "gitlab/tag_push.json", "jsmith/example", "tag", "create", "refs/tags/v1.0.0", "82b3d5ae55f7080f1e6022629cdb57bfae7cccc7"},
+		{"Merge Request Hook", "gitlab/merge_request.json", "gitlabhq/gitlab-test", "pull_request", "opened", "refs/merge-requests/1/head", "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"},
+	}
+	for _, tc := range tests {
+		res := h.postGitLab(tc.event, corePayload(t, tc.file, nil), coreHookKey)
+		if res.Build == nil {
+			t.Fatalf("%s: got %d %s, want a build", tc.file, res.Status, res.Body)
+		}
+		b := res.Build
+		if b.Event != tc.wantEvent || b.Action != tc.wantAction || b.Ref != tc.wantRef || b.After != tc.wantAfter || len(b.Stages) != 1 {
+			t.Errorf("%s: got %s/%s %s@%s with %d stages, want %s/%s %s@%s with 1", tc.file, b.Event, b.Action, b.Ref, b.After,
+				len(b.Stages), tc.wantEvent, tc.wantAction, tc.wantRef, tc.wantAfter)
+		}
+	}
+	want := []coretest.Status{
+		{Slug: "mike/diaspora", SHA: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", State: "pending", Context: "continuous-integration/drone/push",
+			Description: "Build is pending", URL: "https://ci.example.com/mike/diaspora/1"},
+		{Slug: "jsmith/example", SHA: "82b3d5ae55f7080f1e6022629cdb57bfae7cccc7", State: "pending", Context: "continuous-integration/drone/tag",
+			Description: "Build is pending", URL: "https://ci.example.com/jsmith/example/1"},
+		{Slug: "gitlabhq/gitlab-test", SHA: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", State: "pending", Context: "continuous-integration/drone/pr",
+			Description: "Build is pending", URL: "https://ci.example.com/gitlabhq/gitlab-test/1"},
+	}
+	// A finished build and a cancelled one map to GitLab's own states.
+	if code := h.api(http.MethodPut, "/repos/mike/diaspora/builds/1/stages/1?scm=gitlab", map[string]any{"status": "success"}, nil); code != http.StatusOK {
+		t.Errorf("report: got %d, want 200", code)
+	}
+	if code := h.api(http.MethodDelete, "/repos/jsmith/example/builds/1?scm=gitlab", nil, nil); code != http.StatusOK {
+		t.Errorf("cancel: got %d, want 200", code)
+	}
+	want = append(want,
+		coretest.Status{Slug: "mike/diaspora", SHA: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7", State: "success", Context: "continuous-integration/drone/push",
+			Description: "Build is passing", URL: "https://ci.example.com/mike/diaspora/1"},
+		coretest.Status{Slug: "jsmith/example", SHA: "82b3d5ae55f7080f1e6022629cdb57bfae7cccc7", State: "canceled", Context: "continuous-integration/drone/tag",
+			Description: "Build was killed", URL: "https://ci.example.com/jsmith/example/1"})
+	var got []coretest.Status
+	for _, st := range h.GitLab.Statuses() {
+		if st.Slug != "mike/own-file" { // another subtest's
+			got = append(got, st)
+		}
+	}
+	if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b coretest.Status) bool { return a.Slug+a.State < b.Slug+b.State })); diff != "" {
+		t.Errorf("GitLab statuses (-want +got):\n%s", diff)
+	}
 }
