@@ -2,8 +2,10 @@
 // webhooks, runs Drone's trigger (drone-protocol.md §4) through the config,
 // convert and validate extensions over their signed HTTP protocol, stores
 // builds and stages, sets commit statuses, schedules stages and sends
-// outbound webhooks; a token-protected REST API lists, shows, triggers,
-// approves, declines and cancels builds and activates repositories.
+// outbound webhooks; a token-protected REST API activates repositories,
+// lists and shows builds, triggers custom builds, retries, promotes and
+// rolls back, approves, declines and cancels, and takes runners' stage
+// reports, which advance the build along its DAG.
 package core
 
 import (
