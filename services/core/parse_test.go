@@ -1,6 +1,7 @@
 package core
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -134,6 +135,45 @@ func TestSkipByMessage(t *testing.T) {
 	} {
 		if got := skipByMessage(&tc.hook); got != tc.want {
 			t.Errorf("%+v: got %v, want %v", tc.hook, got, tc.want)
+		}
+	}
+}
+
+// TestParseGitLabMergeActions maps merge request actions: an update builds
+// only when it moved the branch (oldrev set), close and merge never.
+func TestParseGitLabMergeActions(t *testing.T) {
+	t.Parallel()
+	base := readPayload(t, "gitlab/merge_request.json")
+	for _, tc := range []struct {
+		action, oldrev string
+		want           string // "" = ignored
+	}{
+		{"open", "", "opened"},
+		{"reopen", "", "reopened"},
+		{"update", "0123456789abcdef0123456789abcdef01234567", "synchronized"},
+		{"update", "", ""},
+		{"close", "", ""},
+		{"merge", "", ""},
+	} {
+		var m map[string]any
+		if err := json.Unmarshal(base, &m); err != nil {
+			t.Fatal(err)
+		}
+		attrs := m["object_attributes"].(map[string]any)
+		attrs["action"] = tc.action
+		if tc.oldrev != "" {
+			attrs["oldrev"] = tc.oldrev
+		}
+		body, _ := json.Marshal(m)
+		got, err := parseHook(scmhook.GitLab, "Merge Request Hook", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case tc.want == "" && got.hook != nil:
+			t.Errorf("%s (oldrev %q): got a %s hook, want it ignored", tc.action, tc.oldrev, got.hook.Action)
+		case tc.want != "" && (got.hook == nil || got.hook.Action != tc.want):
+			t.Errorf("%s (oldrev %q): got %+v, want action %s", tc.action, tc.oldrev, got.hook, tc.want)
 		}
 	}
 }
