@@ -255,3 +255,22 @@ func (s *service) repoEvent(r *http.Request, repo *model.Repo, action string) {
 		reqlog.From(r.Context()).Warn("webhook repo:"+action+" failed", slog.String("error", err.Error()))
 	}
 }
+
+// deactivateRepo is Drone's DELETE /api/repos/{owner}/{name}: the
+// repository stays with its builds, its hooks build nothing.
+func (s *service) deactivateRepo(w http.ResponseWriter, r *http.Request) {
+	repo, err := s.findRepo(r)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	if repo.Active {
+		repo.Active, repo.Updated = false, s.trigger.now().Unix()
+		if err := s.store.UpdateRepo(r.Context(), repo); err != nil {
+			httperr.Write(w, r, storeError(err, "repository "+repo.Slug))
+			return
+		}
+		s.repoEvent(r, repo, wire.ActionDisabled)
+	}
+	wire.WriteJSON(w, http.StatusOK, toWireRepo(repo))
+}

@@ -77,6 +77,9 @@ func TestAPI(t *testing.T) {
 		{"GET", "/api/repos/octo/hello/builds/1", "tok", "", 404, "not found"},
 		{"GET", "/api/repos/octo/hello/builds/x", "tok", "", 400, "not a positive integer"},
 		{"DELETE", "/api/repos/octo/hello/builds/1", "tok", "", 404, "not found"},
+		{"DELETE", "/api/repos/octo/hello", "tok", "", 200, `"active":false`},
+		{"GET", "/api/repos/octo/hello", "tok", "", 200, `"active":false`},
+		{"POST", "/api/repos/octo/hello/builds", "tok", "", 409, "not active"},
 	}
 	for _, s := range steps {
 		code, body := call(t, srv, s.method, s.path, s.token, s.body)

@@ -165,6 +165,7 @@ func (s *service) routes() http.Handler {
 	api.HandleFunc("POST /api/repos", s.activateRepo)
 	api.HandleFunc("GET /api/repos/{owner}/{name}", s.showRepo)
 	api.HandleFunc("PATCH /api/repos/{owner}/{name}", s.updateRepo)
+	api.HandleFunc("DELETE /api/repos/{owner}/{name}", s.deactivateRepo)
 	api.HandleFunc("GET /api/repos/{owner}/{name}/builds", s.listBuilds)
 	api.HandleFunc("POST /api/repos/{owner}/{name}/builds", s.createBuild)
 	api.HandleFunc("GET /api/repos/{owner}/{name}/builds/{number}", s.showBuild)
