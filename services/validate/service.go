@@ -76,7 +76,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	}
 	s := &service{
 		opts:     opts,
-		policies: &policySource{repo: env.Repo, path: opts.PolicyPath, logger: env.Logger},
+		policies: newPolicySource(env.Repo, opts.PolicyPath, env.Logger),
 		logger:   env.Logger,
 		analyses: uncached{},
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{

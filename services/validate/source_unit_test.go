@@ -38,7 +38,7 @@ func TestPolicySourceWithoutGeneration(t *testing.T) {
 	t.Parallel()
 	logs := &logBuffer{}
 	ft := &fakeTree{}
-	s := &policySource{repo: ft, path: DefaultPolicyPath, logger: slog.New(slog.NewJSONHandler(logs, nil))}
+	s := newPolicySource(ft, DefaultPolicyPath, slog.New(slog.NewJSONHandler(logs, nil)))
 	ctx := context.Background()
 	good := []byte("rules:\n- id: a\n  kind: privileged\n")
 
@@ -75,7 +75,7 @@ func TestPolicySourceBackendDownFromStart(t *testing.T) {
 	t.Parallel()
 	ft := &fakeTree{}
 	ft.set(func(string) ([]byte, error) { return nil, errors.New("connection refused") })
-	s := &policySource{repo: ft, path: DefaultPolicyPath, logger: slog.New(slog.DiscardHandler)}
+	s := newPolicySource(ft, DefaultPolicyPath, slog.New(slog.DiscardHandler))
 	if _, err := s.get(context.Background()); err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("get = %v, want no policy and the reason (fail closed)", err)
 	}
