@@ -1,20 +1,17 @@
 package secret
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"os"
+	"log/slog"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hangar-ci/hangar/shared/tree"
 	"github.com/hangar-ci/hangar/shared/vaultkv"
+	"github.com/hangar-ci/hangar/shared/yamlerr"
 )
 
 // fileStore is the development backend: one YAML mapping from a path to
@@ -27,22 +24,27 @@ import (
 //	  password: not-a-real-password
 //	  X-Drone-Repos: octo/*
 type fileStore struct {
-	read func(context.Context) ([]byte, error)
 	name string
-
-	mu     sync.Mutex
-	raw    []byte
-	parsed map[string]map[string]any
+	file *tree.Parsed[map[string]map[string]any]
 }
 
-func newFileStore(repo tree.Tree, name string) *fileStore {
-	fs := &fileStore{name: name}
+// newFileStore reads name from repo, or from the host when it is an
+// absolute path. The store is Strict: a broken file is an error, never
+// the secrets of an older version.
+func newFileStore(repo tree.Tree, name string, logger *slog.Logger) *fileStore {
 	if filepath.IsAbs(name) {
-		fs.read = func(context.Context) ([]byte, error) { return os.ReadFile(name) }
-	} else {
-		fs.read = func(ctx context.Context) ([]byte, error) { return repo.ReadFile(ctx, name) }
+		repo = tree.Host{}
 	}
-	return fs
+	return &fileStore{name: name, file: tree.NewParsed(repo, name, parseSecrets, tree.ParsedOptions[map[string]map[string]any]{
+		Name:   "secret file",
+		Logger: logger,
+		// No file: every secret is missing.
+		IfMissing: func() (map[string]map[string]any, error) { return map[string]map[string]any{}, nil },
+		Strict:    true,
+		Describe: func(m map[string]map[string]any) []slog.Attr {
+			return []slog.Attr{slog.Int("secrets", len(m))}
+		},
+	})}
 }
 
 // Read returns the secret at path; paths are literal (no KV v2 forms).
@@ -51,9 +53,9 @@ func (f *fileStore) Read(ctx context.Context, path string) (*vaultkv.Secret, err
 	if p == "" || strings.Contains(p, "..") {
 		return nil, fmt.Errorf("%w: %q", vaultkv.ErrInvalidPath, path)
 	}
-	all, err := f.load(ctx)
+	all, err := f.file.Get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: secret file %v", vaultkv.ErrUnavailable, err)
 	}
 	data, ok := all[p]
 	if !ok {
@@ -62,38 +64,15 @@ func (f *fileStore) Read(ctx context.Context, path string) (*vaultkv.Secret, err
 	return &vaultkv.Secret{Path: p, Data: data}, nil
 }
 
-func (f *fileStore) load(ctx context.Context) (map[string]map[string]any, error) {
-	raw, err := f.read(ctx)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil // no file: every secret is missing
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: secret file %s: %v", vaultkv.ErrUnavailable, f.name, err)
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.parsed != nil && bytes.Equal(raw, f.raw) {
-		return f.parsed, nil
-	}
+// parseSecrets decodes the file; its errors name lines only, since yaml.v3
+// quotes the offending scalar and here that is a secret.
+func parseSecrets(raw []byte) (map[string]map[string]any, error) {
 	var m map[string]map[string]any
 	if err := yaml.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%w: secret file %s: %s", vaultkv.ErrUnavailable, f.name, yamlWhere(err))
+		return nil, fmt.Errorf("%w (a path must map to key: value pairs)", yamlerr.Redact(err))
 	}
 	if m == nil {
 		m = map[string]map[string]any{}
 	}
-	f.raw, f.parsed = raw, m
 	return m, nil
-}
-
-var yamlLine = regexp.MustCompile(`line \d+`)
-
-// yamlWhere reduces a YAML error to the lines it names: yaml.v3 quotes the
-// offending scalar in type errors, and in this file that is a secret.
-func yamlWhere(err error) string {
-	lines := yamlLine.FindAllString(err.Error(), 5)
-	if len(lines) == 0 {
-		return "invalid YAML"
-	}
-	return "invalid YAML at " + strings.Join(lines, ", ") + " (a path must map to key: value pairs)"
 }

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
+	"log/slog"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
@@ -35,22 +35,30 @@ type policyRule struct {
 	Forks    *bool    `yaml:"forks"`
 }
 
-// policySource reads the policy from the config repository and keeps the
-// parsed form until the file's bytes change.
+// policySource keeps the central policy of the config repository parsed.
+// It is Strict: while the file is broken or unreadable every lookup fails
+// closed rather than apply a stale policy that may have been narrowed.
 type policySource struct {
-	repo tree.Tree
 	path string
+	file *tree.Parsed[*policyFile]
+}
 
-	mu     sync.Mutex
-	raw    []byte
-	parsed *policyFile
+func newPolicySource(repo tree.Tree, path string, logger *slog.Logger) *policySource {
+	return &policySource{path: path, file: tree.NewParsed(repo, path, parsePolicy, tree.ParsedOptions[*policyFile]{
+		Name:   "central secret policy",
+		Logger: logger,
+		// No file: no central rules.
+		IfMissing: func() (*policyFile, error) { return &policyFile{}, nil },
+		Strict:    true,
+		Describe:  func(f *policyFile) []slog.Attr { return []slog.Attr{slog.Int("rules", len(f.Rules))} },
+	})}
 }
 
 // rules returns the central rules that apply to the secret at path, key
 // name. A missing file means no central rules; a malformed one is an error
 // (the caller fails closed).
 func (p *policySource) rules(ctx context.Context, path, name string) ([]scope.Rule, error) {
-	f, err := p.load(ctx)
+	f, err := p.file.Get(ctx)
 	if err != nil || f == nil {
 		return nil, err
 	}
@@ -66,27 +74,6 @@ func (p *policySource) rules(ctx context.Context, path, name string) ([]scope.Ru
 		})
 	}
 	return out, nil
-}
-
-func (p *policySource) load(ctx context.Context) (*policyFile, error) {
-	raw, err := p.repo.ReadFile(ctx, p.path)
-	if errors.Is(err, tree.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p.path, err)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.parsed != nil && bytes.Equal(raw, p.raw) {
-		return p.parsed, nil
-	}
-	f, err := parsePolicy(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p.path, err)
-	}
-	p.raw, p.parsed = raw, f
-	return f, nil
 }
 
 // parsePolicy decodes strictly: an unknown key is a typo that would

@@ -61,7 +61,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	}
 	key, _ := aesgcm.KeyFrom(opts.Signature.Secret) // a short secret only refuses encrypted requests
 	s := &service{
-		policy: &policySource{repo: env.Repo, path: opts.PolicyPath},
+		policy: newPolicySource(env.Repo, opts.PolicyPath, env.Logger.With(slog.String("service", Name))),
 		key:    key,
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hangar_secret_lookups_total",
@@ -81,7 +81,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		svc.Ready = vc.Ready
 		svc.Run = vc.Run
 	} else {
-		s.store = newFileStore(env.Repo, opts.File)
+		s.store = newFileStore(env.Repo, opts.File, env.Logger.With(slog.String("service", Name)))
 		env.Logger.Warn("secret: no VAULT_ADDR, serving secrets from the file backend (development only)", slog.String("file", opts.File))
 	}
 	mux := http.NewServeMux()
