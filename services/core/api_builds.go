@@ -284,3 +284,18 @@ func (s *service) reportStage(w http.ResponseWriter, r *http.Request) {
 	}
 	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
 }
+
+// listQueue is Drone's GET /api/queue: the pending and running stages of
+// every repository, oldest first.
+func (s *service) listQueue(w http.ResponseWriter, r *http.Request) {
+	stages, err := s.store.ListQueue(r.Context())
+	if err != nil {
+		httperr.Write(w, r, storeError(err, "queue"))
+		return
+	}
+	out := make([]*wire.Stage, 0, len(stages))
+	for _, st := range stages {
+		out = append(out, toWireStage(st))
+	}
+	wire.WriteJSON(w, http.StatusOK, out)
+}

@@ -73,6 +73,7 @@ func TestAPI(t *testing.T) {
 		{"GET", "/api/repos/octo/hello", "tok", "", 200, `"trusted":true`},
 		{"GET", "/api/repos/octo/missing", "tok", "", 404, "not found"},
 		{"GET", "/api/repos/octo/hello/builds", "tok", "", 200, "[]"},
+		{"GET", "/api/queue", "tok", "", 200, "[]"},
 		{"GET", "/api/repos/octo/hello/builds?per_page=1000", "tok", "", 400, "per_page"},
 		{"GET", "/api/repos/octo/hello/builds/1", "tok", "", 404, "not found"},
 		{"GET", "/api/repos/octo/hello/builds/x", "tok", "", 400, "not a positive integer"},

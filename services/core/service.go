@@ -161,6 +161,7 @@ func (s *service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /hook", s.hook)
 	api := http.NewServeMux()
+	api.HandleFunc("GET /api/queue", s.listQueue)
 	api.HandleFunc("GET /api/repos", s.listRepos)
 	api.HandleFunc("POST /api/repos", s.activateRepo)
 	api.HandleFunc("GET /api/repos/{owner}/{name}", s.showRepo)

@@ -31,6 +31,7 @@ type Store interface {
 	ListBuilds(ctx context.Context, repoID int64, limit, offset int) ([]*model.Build, error)
 	UpdateBuild(ctx context.Context, b *model.Build) error
 	ListStages(ctx context.Context, buildID int64) ([]*model.Stage, error)
+	ListQueue(ctx context.Context) ([]*model.Stage, error)
 	UpdateStage(ctx context.Context, s *model.Stage) error
 	Ping(ctx context.Context) error
 }

@@ -128,8 +128,27 @@ func coreAutoCancelOfOlderPendingPushes(t *testing.T, h *coreHangar) {
 }
 
 func coreRunnerReportsAdvanceTheDAGAndFinishTheBuild(t *testing.T, h *coreHangar) {
-	if res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("report")), coreHookKey); res.Build == nil {
+	res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("report")), coreHookKey)
+	if res.Build == nil {
 		t.Fatalf("got %d %s, want a build", res.Status, res.Body)
+	}
+	// queued reports which of the build's stages the queue holds.
+	queued := func() []bool {
+		t.Helper()
+		var q []wire.Stage
+		if code := h.api(http.MethodGet, "/queue", nil, &q); code != http.StatusOK {
+			t.Fatalf("queue: got %d, want 200", code)
+		}
+		out := make([]bool, len(res.Build.Stages))
+		for _, st := range q {
+			for i, mine := range res.Build.Stages {
+				out[i] = out[i] || st.ID == mine.ID
+			}
+		}
+		return out
+	}
+	if diff := cmp.Diff([]bool{true, false, false}, queued()); diff != "" {
+		t.Errorf("queued stages after the hook (-want +got):\n%s", diff)
 	}
 	report := func(stage int, status string) wire.Build {
 		t.Helper()
@@ -159,6 +178,9 @@ func coreRunnerReportsAdvanceTheDAGAndFinishTheBuild(t *testing.T, h *coreHangar
 		if got := stageStates(report(st.stage, st.status)); got != st.want {
 			t.Errorf("after stage %d %s: got %q, want %q", st.stage, st.status, got, st.want)
 		}
+	}
+	if diff := cmp.Diff([]bool{false, false, false}, queued()); diff != "" {
+		t.Errorf("queued stages after the build finished (-want +got):\n%s", diff)
 	}
 	if code := h.api(http.MethodPut, "/repos/Codertocat/report/builds/1/stages/3", map[string]any{"status": "success"}, nil); code != http.StatusConflict {
 		t.Errorf("report on a skipped stage: got %d, want 409", code)

@@ -66,3 +66,22 @@ func (s *Store) CountBuilds(ctx context.Context, repoID int64) (int64, error) {
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM core_builds WHERE repo_id = ?`), repoID).Scan(&n)
 	return n, err
 }
+
+// ListQueue returns every pending or running stage, oldest first: what a
+// runner would be offered (Drone's queue).
+func (s *Store) ListQueue(ctx context.Context) ([]*model.Stage, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+stageColumns+` FROM core_stages WHERE status IN ('pending', 'running') ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Stage
+	for rows.Next() {
+		st, err := scanStage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
