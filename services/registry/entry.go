@@ -7,17 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
-	"regexp"
-	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hangar-ci/hangar/shared/scope"
 	"github.com/hangar-ci/hangar/shared/tree"
 	"github.com/hangar-ci/hangar/shared/vaultkv"
+	"github.com/hangar-ci/hangar/shared/yamlerr"
 )
 
 // entry is one set of registry credentials and where it may go.
@@ -57,12 +54,7 @@ func (ss sources) Entries(ctx context.Context) ([]entry, error) {
 //	    branches: [main]
 //	    events: [push, tag]
 type fileSource struct {
-	read func(context.Context) ([]byte, error)
-	name string
-
-	mu     sync.Mutex
-	raw    []byte
-	parsed []entry
+	file *tree.Parsed[[]entry]
 }
 
 type fileEntry struct {
@@ -76,61 +68,53 @@ type fileEntry struct {
 	Forks    *bool    `yaml:"forks"`
 }
 
-func newFileSource(repo tree.Tree, name string) *fileSource {
-	fs := &fileSource{name: name}
+// newFileSource reads name from repo, or from the host when it is an
+// absolute path. It is Strict: a broken file is an error, never the
+// credentials of an older version.
+func newFileSource(repo tree.Tree, name string, logger *slog.Logger) *fileSource {
 	if filepath.IsAbs(name) {
-		fs.read = func(context.Context) ([]byte, error) { return os.ReadFile(name) }
-	} else {
-		fs.read = func(ctx context.Context) ([]byte, error) { return repo.ReadFile(ctx, name) }
+		repo = tree.Host{}
 	}
-	return fs
+	parse := func(raw []byte) ([]entry, error) { return parseEntries(name, raw) }
+	return &fileSource{file: tree.NewParsed(repo, name, parse, tree.ParsedOptions[[]entry]{
+		Name:      "registry file",
+		Logger:    logger,
+		IfMissing: func() ([]entry, error) { return nil, nil },
+		Strict:    true,
+		Describe:  func(es []entry) []slog.Attr { return []slog.Attr{slog.Int("entries", len(es))} },
+	})}
 }
 
 func (f *fileSource) Entries(ctx context.Context) ([]entry, error) {
-	raw, err := f.read(ctx)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	es, err := f.file.Get(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: registry file %s: %v", vaultkv.ErrUnavailable, f.name, err)
+		return nil, fmt.Errorf("%w: registry file %v", vaultkv.ErrUnavailable, err)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.parsed != nil && bytes.Equal(raw, f.raw) {
-		return f.parsed, nil
-	}
+	return es, nil
+}
+
+// parseEntries decodes the file named name; its YAML errors name lines
+// only, since yaml.v3 quotes the offending scalar (maybe a password).
+func parseEntries(name string, raw []byte) ([]entry, error) {
 	var doc struct {
 		Registries []fileEntry `yaml:"registries"`
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: registry file %s: %s", vaultkv.ErrUnavailable, f.name, yamlWhere(err))
+		return nil, yamlerr.Redact(err)
 	}
 	es := make([]entry, 0, len(doc.Registries))
 	for i, e := range doc.Registries {
 		if e.Address == "" {
-			return nil, fmt.Errorf("%w: registry file %s: entry %d has no address", vaultkv.ErrUnavailable, f.name, i+1)
+			return nil, fmt.Errorf("entry %d has no address", i+1)
 		}
 		es = append(es, entry{
 			Address: e.Address, Username: e.Username, Password: e.Password, Email: e.Email,
-			Rule: scope.Rule{Origin: fmt.Sprintf("%s entry %d", f.name, i+1), Repos: e.Repos, Branches: e.Branches, Events: e.Events, Forks: e.Forks},
+			Rule: scope.Rule{Origin: fmt.Sprintf("%s entry %d", name, i+1), Repos: e.Repos, Branches: e.Branches, Events: e.Events, Forks: e.Forks},
 		})
 	}
-	f.raw, f.parsed = raw, es
 	return es, nil
-}
-
-var yamlLine = regexp.MustCompile(`line \d+`)
-
-// yamlWhere reduces a YAML error to the lines it names: yaml.v3 quotes the
-// offending scalar, which here may be a password.
-func yamlWhere(err error) string {
-	lines := yamlLine.FindAllString(err.Error(), 5)
-	if len(lines) == 0 {
-		return "invalid YAML"
-	}
-	return "invalid YAML at " + strings.Join(lines, ", ")
 }
 
 // reader is the part of the Vault client a vaultSource needs.

@@ -63,7 +63,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	}
 	key, _ := aesgcm.KeyFrom(opts.Signature.Secret) // a short secret only refuses encrypted requests
 	svc := &server.Service{Name: Name}
-	srcs := sources{newFileSource(env.Repo, opts.File)}
+	srcs := sources{newFileSource(env.Repo, opts.File, env.Logger.With(slog.String("service", Name)))}
 	if opts.Vault.Addr != "" && len(opts.VaultPaths) > 0 {
 		logger := env.Logger.With(slog.String("service", Name))
 		vc, err := vaultkv.New(opts.Vault, logger)
