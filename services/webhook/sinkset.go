@@ -1,44 +1,38 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/tree"
 )
 
-// generational is a tree that says when its content moved (tree.Dir), so
-// an unchanged sinks file is not even read again.
-type generational interface {
-	Generation() uint64
-}
-
 // sinkSet holds the sinks of the config repository, reloaded on change. A
 // broken file keeps the last good sinks and is reported by Ready.
 type sinkSet struct {
-	repo   tree.Tree
-	file   string
-	lookup envconf.Lookup
-	logger *slog.Logger
-
-	mu     sync.Mutex // serialises refresh
-	gen    uint64
-	last   []byte
-	loaded bool
-	// parseErr is what the last bytes read produced.
-	parseErr error
-	current  atomic.Pointer[[]Sink]
-	err      atomic.Pointer[error]
+	file *tree.Parsed[[]Sink]
+	// current is what the worker loop last loaded: the intake routes with
+	// it and never reads the file on a request.
+	current atomic.Pointer[[]Sink]
 }
 
 func newSinkSet(repo tree.Tree, file string, lookup envconf.Lookup, logger *slog.Logger) *sinkSet {
-	return &sinkSet{repo: repo, file: file, lookup: lookup, logger: logger}
+	parse := func(b []byte) ([]Sink, error) { return parseSinks(b, lookup) }
+	return &sinkSet{file: tree.NewParsed(repo, file, parse, tree.ParsedOptions[[]Sink]{
+		Name:   "webhook sinks",
+		Logger: logger,
+		// No file: no sinks.
+		IfMissing: func() ([]Sink, error) { return parse(nil) },
+		Describe: func(sinks []Sink) []slog.Attr {
+			names := make([]string, len(sinks))
+			for i, k := range sinks {
+				names[i] = k.Name
+			}
+			return []slog.Attr{slog.Any("sinks", names)}
+		},
+	})}
 }
 
 // Sinks returns the current sinks, and false while no valid sinks file has
@@ -53,59 +47,14 @@ func (s *sinkSet) Sinks() ([]Sink, bool) {
 }
 
 // Ready reports a sinks file that failed to load.
-func (s *sinkSet) Ready(context.Context) error {
-	if p := s.err.Load(); p != nil && *p != nil {
-		return *p
-	}
-	return nil
+func (s *sinkSet) Ready(ctx context.Context) error {
+	return s.file.Ready(ctx)
 }
 
-// refresh re-reads the file when it may have changed and reports whether
-// the sinks changed.
-func (s *sinkSet) refresh(ctx context.Context) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if g, ok := s.repo.(generational); ok {
-		gen := g.Generation()
-		if s.loaded && gen == s.gen {
-			return false
-		}
-		s.gen = gen
+// refresh re-reads the file when it may have changed and publishes the
+// sinks to apply (the last good ones while it is broken).
+func (s *sinkSet) refresh(ctx context.Context) {
+	if sinks, err := s.file.Get(ctx); err == nil {
+		s.current.Store(&sinks)
 	}
-	b, err := s.repo.ReadFile(ctx, s.file)
-	switch {
-	case errors.Is(err, tree.ErrNotExist):
-		b, err = nil, nil // no file: no sinks
-	case err != nil:
-		s.fail(fmt.Errorf("reading sinks file %s: %w", s.file, err))
-		return false
-	}
-	if s.loaded && bytes.Equal(b, s.last) {
-		// Same bytes: the state is the one they produced (a read error
-		// in between has passed).
-		pe := s.parseErr
-		s.err.Store(&pe)
-		return false
-	}
-	s.last, s.loaded = b, true
-	sinks, err := parseSinks(b, s.lookup)
-	if err != nil {
-		s.parseErr = fmt.Errorf("sinks file %s: %w", s.file, err)
-		s.fail(s.parseErr)
-		return false
-	}
-	s.parseErr = nil
-	s.err.Store(nil)
-	s.current.Store(&sinks)
-	names := make([]string, len(sinks))
-	for i, k := range sinks {
-		names[i] = k.Name
-	}
-	s.logger.Info("webhook sinks loaded", slog.String("file", s.file), slog.Any("sinks", names))
-	return true
-}
-
-func (s *sinkSet) fail(err error) {
-	s.err.Store(&err)
-	s.logger.Error("webhook sinks not reloaded; keeping the last good ones", slog.String("error", err.Error()))
 }
