@@ -26,9 +26,6 @@ type cached struct {
 	hasGen bool
 }
 
-// generationer is a tree that counts its changes (tree.Dir).
-type generationer interface{ Generation() uint64 }
-
 // resultCache keeps conversion results by the hash of everything the
 // script could see: the script, its name, every ctx field and the limits.
 // The files it loaded are checked on each hit: by the config repository's
@@ -43,7 +40,7 @@ func (c *resultCache) get(ctx context.Context, key string, config tree.Tree) (*c
 	if !ok {
 		return nil, false
 	}
-	if g, ok := config.(generationer); ok && e.hasGen && g.Generation() == e.gen {
+	if g, ok := config.(tree.Generational); ok && e.hasGen && g.Generation() == e.gen {
 		return e, true
 	}
 	for _, d := range e.deps {
@@ -77,7 +74,7 @@ func (c *resultCache) put(key string, r result, body []byte, gen uint64, hasGen 
 // generation reads the config repository's generation before a
 // conversion, so a change during it makes the entry be checked by content.
 func generation(t tree.Tree) (uint64, bool) {
-	if g, ok := t.(generationer); ok {
+	if g, ok := t.(tree.Generational); ok {
 		return g.Generation(), true
 	}
 	return 0, false
