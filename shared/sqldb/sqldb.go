@@ -56,7 +56,11 @@ func Open(ctx context.Context, driver, dsn string) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Keep as many idle connections as open ones: database/sql keeps 2
+		// by default, so under concurrent requests every other query would
+		// open a new PostgreSQL backend.
 		h.SetMaxOpenConns(16)
+		h.SetMaxIdleConns(16)
 		h.SetConnMaxIdleTime(5 * time.Minute)
 		db = &DB{DB: h, Dialect: Postgres}
 	default:

@@ -48,12 +48,6 @@ func New(ctx context.Context, db *sqldb.DB) (*Store, error) {
 	if err := db.Migrate(ctx, sub, "core_migrations"); err != nil {
 		return nil, err
 	}
-	if db.Dialect == sqldb.Postgres {
-		// database/sql keeps 2 idle connections by default: under
-		// concurrent hooks every other query would open a new PostgreSQL
-		// backend. Keep the whole pool (sqldb opens up to 16).
-		db.SetMaxIdleConns(16)
-	}
 	s := &Store{db: db}
 	if err := s.prepare(ctx); err != nil {
 		return nil, err
