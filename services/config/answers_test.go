@@ -10,6 +10,8 @@ import (
 
 	droneconfig "github.com/drone/drone-go/plugin/config"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/hangar-ci/hangar/shared/servicetest"
 )
 
 // TestIdenticalResend: Drone asks once per stage with the same bytes; the
@@ -17,7 +19,7 @@ import (
 // is still served at once to the very same request.
 func TestIdenticalResend(t *testing.T) {
 	t.Parallel()
-	d, root := newDir(t, sampleTree)
+	d, root := servicetest.Tree(t, sampleTree)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
@@ -55,7 +57,7 @@ func TestIdenticalResend(t *testing.T) {
 
 func TestAnswersSkipTreesWithoutGeneration(t *testing.T) {
 	t.Parallel()
-	d, _ := newDir(t, sampleTree)
+	d, _ := servicetest.Tree(t, sampleTree)
 	a := newAnswers(&recordingTree{Tree: d}, 16) // hides Generation
 	if _, ok := a.key([32]byte{}); ok {
 		t.Error("a tree that cannot report changes got an answer cache")
@@ -64,7 +66,7 @@ func TestAnswersSkipTreesWithoutGeneration(t *testing.T) {
 
 func TestResendMetric(t *testing.T) {
 	t.Parallel()
-	d, _ := newDir(t, sampleTree)
+	d, _ := servicetest.Tree(t, sampleTree)
 	svc, url := startServiceWithHandle(t, d)
 	client := droneconfig.Client(url, testSecret, false)
 	for range 4 {

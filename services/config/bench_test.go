@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hangar-ci/hangar/shared/httpsig"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -51,7 +52,7 @@ func BenchmarkLookup(b *testing.B) {
 		w.Write(answer)
 	}))
 	b.Cleanup(bare.Close)
-	d, _ := newDir(b, sampleTree)
+	d, _ := servicetest.Tree(b, sampleTree)
 	hangar := startServiceLogging(b, d, nil, io.Discard)
 
 	for _, tc := range []struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hangar-ci/hangar/shared/scm"
 	"github.com/hangar-ci/hangar/shared/scm/scmtest"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/tree"
 )
 
@@ -36,7 +37,7 @@ func request(slug, branch string) *droneconfig.Request {
 // client, the code the Drone server runs.
 func TestDroneClient(t *testing.T) {
 	t.Parallel()
-	d, _ := newDir(t, sampleTree)
+	d, _ := servicetest.Tree(t, sampleTree)
 	url, _ := startService(t, d, nil)
 	client := droneconfig.Client(url, testSecret, false)
 
@@ -73,7 +74,7 @@ func TestDroneClient(t *testing.T) {
 func TestNothingFound(t *testing.T) {
 	t.Parallel()
 	files := map[string]string{"octo/hello/default.yaml": "kind: pipeline\n"}
-	d, _ := newDir(t, files)
+	d, _ := servicetest.Tree(t, files)
 
 	t.Run("204 lets Drone read the repository's file", func(t *testing.T) {
 		t.Parallel()

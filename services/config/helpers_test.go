@@ -1,41 +1,20 @@
 package config
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/tree"
 )
 
 const testSecret = "correct-horse-battery-staple-0123"
-
-// logBuffer collects log output safely across goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // recordingTree counts reads, so tests can show a rejected request never
 // reached the lookup.
@@ -58,27 +37,11 @@ func (r *recordingTree) count() int {
 	return len(r.reads)
 }
 
-// writeTree creates files (path → content) under a new temporary directory.
-func writeTree(t testing.TB, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for p, content := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 // startService runs the config service alone over repo on a loopback port,
 // as `hangar config` does, and returns its URL and log.
-func startService(t testing.TB, repo tree.Tree, env map[string]string) (string, *logBuffer) {
+func startService(t testing.TB, repo tree.Tree, env map[string]string) (string, *servicetest.Logs) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &servicetest.Logs{}
 	return startServiceLogging(t, repo, env, logs), logs
 }
 
@@ -93,39 +56,17 @@ func startServiceLogging(t testing.TB, repo tree.Tree, env map[string]string, w 
 	if err != nil {
 		t.Fatal(err)
 	}
-	senv := server.NewEnv(slog.New(slog.NewJSONHandler(w, nil)))
-	senv.Repo = repo
+	senv := servicetest.Env(repo, w)
 	svc, err := New(opts, senv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.Handler(senv, true, svc))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-func newDir(t testing.TB, files map[string]string) (*tree.Dir, string) {
-	t.Helper()
-	root := writeTree(t, files)
-	d, err := tree.NewDir(root, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d, root
+	return servicetest.Start(t, svc, senv)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func errorsAs(err error, target any) bool { return err != nil && errors.As(err, target) }
-
-func newDirAt(t testing.TB, root string) (*tree.Dir, string) {
-	t.Helper()
-	d, err := tree.NewDir(root, discardLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d, root
-}
 
 // startServiceWithHandle is startService that also returns the service's
 // internals, for tests of its metrics.
@@ -135,13 +76,10 @@ func startServiceWithHandle(t testing.TB, repo tree.Tree) (*service, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	senv := server.NewEnv(discardLogger())
-	senv.Repo = repo
+	senv := servicetest.Env(repo, nil)
 	s, h, err := newService(opts, senv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.Handler(senv, true, &server.Service{Name: Name, Handler: h}))
-	t.Cleanup(srv.Close)
-	return s, srv.URL
+	return s, servicetest.Start(t, &server.Service{Name: Name, Handler: h}, senv)
 }

@@ -9,6 +9,9 @@ import (
 
 	"github.com/drone/drone-go/drone"
 	droneconfig "github.com/drone/drone-go/plugin/config"
+
+	"github.com/hangar-ci/hangar/shared/servicetest"
+	"github.com/hangar-ci/hangar/shared/tree"
 )
 
 // TestHostileNames shows no repository, namespace or branch name can reach
@@ -18,15 +21,15 @@ func TestHostileNames(t *testing.T) {
 	t.Parallel()
 	parent := t.TempDir()
 	root := filepath.Join(parent, "repo")
-	for p, c := range map[string]string{"default.yaml": "kind: pipeline\nname: global\n", "octo/hello/default.yaml": "kind: pipeline\n"} {
-		os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755)
-		os.WriteFile(filepath.Join(root, p), []byte(c), 0o644)
-	}
+	servicetest.WriteFiles(t, root, map[string]string{"default.yaml": "kind: pipeline\nname: global\n", "octo/hello/default.yaml": "kind: pipeline\n"})
 	const planted = "kind: pipeline\nname: STOLEN\n"
 	os.WriteFile(filepath.Join(parent, "default.yaml"), []byte(planted), 0o644)
 	os.WriteFile(filepath.Join(parent, "x.yaml"), []byte(planted), 0o644)
 
-	d, _ := newDirAt(t, root)
+	d, err := tree.NewDir(root, discardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
 	repo := &recordingTree{Tree: d}
 	url, _ := startService(t, repo, nil)
 	client := droneconfig.Client(url, testSecret, false)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hangar-ci/hangar/shared/httpsig"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -39,7 +40,7 @@ func signedRequest(t *testing.T, url string, body []byte, secret string, headers
 // and a valid request still succeeds afterwards.
 func TestTamper(t *testing.T) {
 	t.Parallel()
-	d, _ := newDir(t, sampleTree)
+	d, _ := servicetest.Tree(t, sampleTree)
 	repo := &recordingTree{Tree: d}
 	url, logs := startService(t, repo, nil)
 	body, _ := json.Marshal(request("octo/hello", "main"))
