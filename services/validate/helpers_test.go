@@ -1,42 +1,18 @@
 package validate
 
 import (
-	"bytes"
 	"context"
-	"log/slog"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/drone/drone-go/drone"
 	"github.com/drone/drone-go/plugin/validator"
 
 	"github.com/hangar-ci/hangar/shared/httpsig"
-	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/tree"
 )
 
 const testSecret = "correct-horse-battery-staple-0123"
-
-// logBuffer collects log output safely across goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // fixture is a running validate service over a config repository in a
 // temporary directory.
@@ -44,45 +20,36 @@ type fixture struct {
 	url  string
 	dir  string
 	tree *tree.Dir
-	logs *logBuffer
+	logs *servicetest.Logs
 }
 
 // start runs the service through the real server stack on 127.0.0.1:0
 // with policy (nothing written when empty) as _hangar/policy.yaml.
 func start(t testing.TB, policy string) *fixture {
 	t.Helper()
-	f := &fixture{dir: t.TempDir(), logs: &logBuffer{}}
+	f := &fixture{dir: t.TempDir(), logs: &servicetest.Logs{}}
 	if policy != "" {
 		f.writePolicy(t, policy)
-	} else if err := os.WriteFile(filepath.Join(f.dir, "default.yaml"), []byte("kind: pipeline\n"), 0o644); err != nil {
-		t.Fatal(err)
+	} else {
+		servicetest.WriteFiles(t, f.dir, map[string]string{"default.yaml": "kind: pipeline\n"})
 	}
-	logger := slog.New(slog.NewJSONHandler(f.logs, nil))
-	d, err := tree.NewDir(f.dir, logger)
+	env := servicetest.Env(nil, f.logs)
+	d, err := tree.NewDir(f.dir, env.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.tree = d
-	env := server.NewEnv(logger)
-	env.Repo = d
+	f.tree, env.Repo = d, d
 	svc, err := New(Options{Signature: httpsig.Settings{Secret: testSecret}, Lint: true, CacheEntries: 16, CacheBytes: 4 << 20}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(server.Handler(env, true, svc))
-	t.Cleanup(ts.Close)
-	f.url = ts.URL
+	f.url = servicetest.Start(t, svc, env)
 	return f
 }
 
 func (f *fixture) writePolicy(t testing.TB, policy string) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Join(f.dir, "_hangar"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(f.dir, "_hangar", "policy.yaml"), []byte(policy), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	servicetest.WriteFiles(t, f.dir, map[string]string{"_hangar/policy.yaml": policy})
 	if f.tree != nil {
 		if err := f.tree.Reload(); err != nil {
 			t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/tree"
 )
 
@@ -36,9 +37,9 @@ func (f *fakeTree) set(fn func(string) ([]byte, error)) {
 
 func TestPolicySourceWithoutGeneration(t *testing.T) {
 	t.Parallel()
-	logs := &logBuffer{}
+	logs := &servicetest.Logs{}
 	ft := &fakeTree{}
-	s := newPolicySource(ft, DefaultPolicyPath, slog.New(slog.NewJSONHandler(logs, nil)))
+	s := newPolicySource(ft, DefaultPolicyPath, servicetest.Logger(logs))
 	ctx := context.Background()
 	good := []byte("rules:\n- id: a\n  kind: privileged\n")
 
