@@ -21,7 +21,7 @@ import (
 
 	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/lru"
-	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -240,8 +240,7 @@ func handlerService(b *testing.B, cache, mods int64) http.Handler {
 	opts := testOptions()
 	opts.RepoFiles = rf
 	opts.CacheSize, opts.ModuleCacheSize = cache, mods
-	env := server.NewEnv(quiet)
-	env.Repo = sampleConfig(b)
+	env := servicetest.Env(sampleConfig(b), nil)
 	svc, err := New(opts, env)
 	if err != nil {
 		b.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/drone/drone-go/plugin/converter"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -112,7 +112,7 @@ local drone = import 'drone.libsonnet';
 // the cache, and that a library change is picked up.
 func TestCache(t *testing.T) {
 	t.Parallel()
-	config, root := dirTree(t, map[string]string{
+	config, root := servicetest.Tree(t, map[string]string{
 		"_hangar/lib/ok.star": "NAME = \"one\"\n",
 	})
 	srv, rf := builtRepo(t)
@@ -152,7 +152,7 @@ func TestCache(t *testing.T) {
 		t.Errorf("got %d SCM reads after a second event, want %d (cached by commit)", got, fetched)
 	}
 	// A library change reaches the next call.
-	writeFile(t, filepath.Join(root, "_hangar/lib/ok.star"), "NAME = \"two\"\n")
+	servicetest.WriteFiles(t, root, map[string]string{"_hangar/lib/ok.star": "NAME = \"two\"\n"})
 	if err := config.Reload(); err != nil {
 		t.Fatal(err)
 	}

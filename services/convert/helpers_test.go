@@ -3,8 +3,6 @@ package convert
 import (
 	"context"
 	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +15,7 @@ import (
 	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/scm"
 	"github.com/hangar-ci/hangar/shared/scm/scmtest"
-	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/tree"
 )
 
@@ -26,38 +24,11 @@ const testSecret = "convert-test-secret-0123456789abcdef"
 // commit is the sha the fake SCM serves the built repository at.
 const commit = "0123456789abcdef0123456789abcdef01234567"
 
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// dirTree writes files into a temporary directory and returns it as a
-// real tree.Dir.
-func dirTree(t testing.TB, files map[string]string) (*tree.Dir, string) {
-	t.Helper()
-	root := t.TempDir()
-	for name, content := range files {
-		writeFile(t, filepath.Join(root, name), content)
-	}
-	d, err := tree.NewDir(root, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d, root
-}
-
-func writeFile(t testing.TB, p, content string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // sampleConfig is the project's own config-repo/, whose library the
 // sample and golden scripts load.
 func sampleConfig(t testing.TB) *tree.Dir {
 	t.Helper()
-	d, err := tree.NewDir("../../config-repo", quiet)
+	d, err := tree.NewDir("../../config-repo", servicetest.Logger(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,15 +98,18 @@ type started struct {
 
 func start(t testing.TB, opts Options, config tree.Tree) started {
 	t.Helper()
-	env := server.NewEnv(quiet)
-	env.Repo = config
+	return startLogging(t, opts, config, nil)
+}
+
+// startLogging is start with the service's log going to w.
+func startLogging(t testing.TB, opts Options, config tree.Tree, w io.Writer) started {
+	t.Helper()
+	env := servicetest.Env(config, w)
 	svc, err := New(opts, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(server.Handler(env, true, svc))
-	t.Cleanup(ts.Close)
-	return started{ts.URL, env.Registry}
+	return started{servicetest.Start(t, svc, env), env.Registry}
 }
 
 // client is drone-go v1.7.1's own converter client, as the Drone server

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/drone/drone-go/drone"
+
+	"github.com/hangar-ci/hangar/shared/servicetest"
 )
 
 // hostileConfig is a config repository with module chains and cycles.
@@ -44,7 +46,7 @@ def main(ctx):
 
 func TestHostileScripts(t *testing.T) {
 	t.Parallel()
-	config, _ := dirTree(t, hostileConfig(t))
+	config, _ := servicetest.Tree(t, hostileConfig(t))
 	opts := testOptions()
 	opts.Limits = Limits{Timeout: 20 * time.Second}
 	s := start(t, opts, config)
@@ -133,7 +135,7 @@ func TestHostileScripts(t *testing.T) {
 // when Drone gives up (its context ends) the conversion stops.
 func TestTimeoutKeepsServiceResponsive(t *testing.T) {
 	t.Parallel()
-	config, _ := dirTree(t, hostileConfig(t))
+	config, _ := servicetest.Tree(t, hostileConfig(t))
 	opts := testOptions()
 	opts.Limits = Limits{Steps: 1 << 40, Timeout: time.Minute}
 	s := start(t, opts, config)
@@ -177,7 +179,7 @@ func TestWallClockLimit(t *testing.T) {
 // which cannot be interrupted from inside: the worker process is killed.
 func TestJsonnetLimits(t *testing.T) {
 	t.Parallel()
-	config, _ := dirTree(t, map[string]string{"x": "x"})
+	config, _ := servicetest.Tree(t, map[string]string{"x": "x"})
 	w := newWorker(workerCmd(t), 256<<20, 2)
 	tests := []struct {
 		name, script, want string
@@ -210,7 +212,7 @@ func TestJsonnetLimits(t *testing.T) {
 // request.
 func TestMemoryWatch(t *testing.T) {
 	t.Parallel()
-	config, _ := dirTree(t, hostileConfig(t))
+	config, _ := servicetest.Tree(t, hostileConfig(t))
 	opts := testOptions()
 	opts.MemoryLimit = 64 << 20
 	s := start(t, opts, config)
@@ -231,7 +233,7 @@ func TestMemoryWatch(t *testing.T) {
 // waits for the slot instead of competing for the CPU.
 func TestBusySlotsLeaveCacheHits(t *testing.T) {
 	t.Parallel()
-	config, _ := dirTree(t, hostileConfig(t))
+	config, _ := servicetest.Tree(t, hostileConfig(t))
 	opts := testOptions()
 	opts.Concurrency = 1
 	opts.Limits = Limits{Steps: 1 << 40, Timeout: time.Minute}
@@ -295,7 +297,7 @@ func TestNoStepLimitStillBounded(t *testing.T) {
 // the nesting bound.
 func TestLoadDepth(t *testing.T) {
 	t.Parallel()
-	config, _ := dirTree(t, hostileConfig(t))
+	config, _ := servicetest.Tree(t, hostileConfig(t))
 	in := Input{Name: ".drone.star", Script: []byte("load(\"@hangar//chain/m0.star\", \"v\")\ndef main(ctx):\n    return {}\n"), Config: config, Limits: Limits{Modules: 10000}}
 	_, err := Render(context.Background(), in)
 	if err == nil || !strings.Contains(err.Error(), "loads nested deeper than 100 modules") {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/hangar-ci/hangar/shared/servicetest"
 )
 
 func TestJsonnet(t *testing.T) {
 	t.Parallel()
-	config, _ := dirTree(t, map[string]string{
+	config, _ := servicetest.Tree(t, map[string]string{
 		"_hangar/lib/drone.libsonnet":      "{ step(n):: { name: n, image: 'alpine' } }\n",
 		"_hangar/lib/sub/nested.libsonnet": "(import '../drone.libsonnet').step('nested')\n",
 		"_hangar/lib/loop/a.libsonnet":     "import 'b.libsonnet'\n",

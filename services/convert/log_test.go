@@ -1,57 +1,27 @@
 package convert
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
-	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 
-	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestAccessLog checks what an operator sees of a conversion: repository,
 // file, cache outcome and the steps it took (to size the step limit).
 func TestAccessLog(t *testing.T) {
 	t.Parallel()
-	var buf syncBuffer
-	env := server.NewEnv(slog.New(slog.NewJSONHandler(&buf, nil)))
-	config, _ := dirTree(t, hostileConfig(t))
-	env.Repo = config
-	svc, err := New(testOptions(), env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(server.Handler(env, true, svc))
-	defer ts.Close()
-	s := started{url: ts.URL, reg: env.Registry}
+	var buf servicetest.Logs
+	config, _ := servicetest.Tree(t, hostileConfig(t))
+	s := startLogging(t, testOptions(), config, &buf)
 	for range 2 {
 		if _, err := s.convert(context.Background(), request(".drone.star", validScript, "push")); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var lines []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+	for _, l := range buf.Lines() {
 		var m map[string]any
 		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "request" {
 			lines = append(lines, m)
