@@ -1,15 +1,11 @@
 package registry
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,7 +16,7 @@ import (
 	droneregistry "github.com/drone/drone-go/plugin/registry"
 	dronesecret "github.com/drone/drone-go/plugin/secret"
 
-	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/tree"
 )
 
@@ -29,7 +25,7 @@ const testSecret = "hangar-registry-test-0123456789a"
 // allLogs collects every test service's log output; TestMain searches it
 // for every password registered with value().
 var (
-	allLogs  syncBuffer
+	allLogs  servicetest.Logs
 	valuesMu sync.Mutex
 	values   []string
 	// started counts harnesses, so a run without any (-run '^$') does
@@ -64,23 +60,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 type harness struct {
 	URL      string
 	Registry droneregistry.Plugin
@@ -93,51 +72,29 @@ func start(t testing.TB, opts Options, files map[string]string) *harness {
 	t.Helper()
 	started.Add(1)
 	h := &harness{dir: t.TempDir()}
-	for name, content := range files {
-		h.write(t, name, content)
-	}
-	logger := slog.New(slog.NewJSONHandler(&allLogs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	repo, err := tree.NewDir(h.dir, logger)
+	servicetest.WriteFiles(t, h.dir, files)
+	env := servicetest.Env(nil, &allLogs)
+	repo, err := tree.NewDir(h.dir, env.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.repo = repo
+	h.repo, env.Repo = repo, repo
 	if opts.Signature.Secret == "" {
 		opts.Signature.Secret = testSecret
 	}
-	env := server.NewEnv(logger)
-	env.Repo = repo
 	svc, err := New(opts, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(server.Handler(env, true, svc))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if svc.Run != nil {
-			if err := svc.Run(ctx); err != nil {
-				t.Errorf("Run: got %v, want nil", err)
-			}
-		}
-	}()
-	t.Cleanup(func() { cancel(); <-done; ts.Close() })
-	h.URL = ts.URL
-	h.Registry = droneregistry.Client(ts.URL, opts.Signature.Secret, false)
-	h.Secret = dronesecret.Client(ts.URL, opts.Signature.Secret, false)
+	h.URL = servicetest.Start(t, svc, env)
+	h.Registry = droneregistry.Client(h.URL, opts.Signature.Secret, false)
+	h.Secret = dronesecret.Client(h.URL, opts.Signature.Secret, false)
 	return h
 }
 
 func (h *harness) write(t testing.TB, name, content string) {
 	t.Helper()
-	p := filepath.Join(h.dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	servicetest.WriteFiles(t, h.dir, map[string]string{name: content})
 	if h.repo != nil {
 		if err := h.repo.Reload(); err != nil {
 			t.Fatal(err)
