@@ -1,15 +1,11 @@
 package secret
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,7 +15,7 @@ import (
 	"github.com/drone/drone-go/drone"
 	dronesecret "github.com/drone/drone-go/plugin/secret"
 
-	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/tree"
 	"github.com/hangar-ci/hangar/shared/vaultkv"
 )
@@ -31,7 +27,7 @@ const testSecret = "hangar-secret-test-0123456789abc"
 // allLogs collects the log output of every service the tests start; after
 // the run, TestMain searches it for every value registered with value().
 var (
-	allLogs  syncBuffer
+	allLogs  servicetest.Logs
 	valuesMu sync.Mutex
 	values   []string
 	// started counts harnesses, so a run without any (-run '^$') does
@@ -74,23 +70,6 @@ func checkLogs() int {
 	return 0
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // harness is the real service on real HTTP on 127.0.0.1, behind the same
 // server.Handler as in production (access log, metrics, /readyz).
 type harness struct {
@@ -98,64 +77,39 @@ type harness struct {
 	Client dronesecret.Plugin
 	Repo   *tree.Dir
 	dir    string
-	logs   *syncBuffer // this harness's own lines (also in allLogs)
+	logs   *servicetest.Logs // this harness's own lines (also in allLogs)
 }
 
 // start runs the service with opts (Secret defaults to testSecret) over a
-// config repository holding files.
+// config repository holding files. Run (Vault login and renewal) must not
+// fail while the test runs: Vault errors never end the service.
 func start(t testing.TB, opts Options, files map[string]string) *harness {
 	t.Helper()
 	started.Add(1)
-	h := &harness{dir: t.TempDir(), logs: &syncBuffer{}}
-	for name, content := range files {
-		h.write(t, name, content)
-	}
-	logger := slog.New(slog.NewJSONHandler(io.MultiWriter(&allLogs, h.logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	repo, err := tree.NewDir(h.dir, logger)
+	h := &harness{dir: t.TempDir(), logs: &servicetest.Logs{}}
+	servicetest.WriteFiles(t, h.dir, files)
+	env := servicetest.Env(nil, io.MultiWriter(&allLogs, h.logs))
+	repo, err := tree.NewDir(h.dir, env.Logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Repo = repo
+	h.Repo, env.Repo = repo, repo
 	if opts.Signature.Secret == "" {
 		opts.Signature.Secret = testSecret
 	}
-	env := server.NewEnv(logger)
-	env.Repo = repo
 	svc, err := New(opts, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(server.Handler(env, true, svc))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if svc.Run != nil {
-			if err := svc.Run(ctx); err != nil {
-				t.Errorf("Run: got %v, want nil (Vault errors must not end the service)", err)
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		ts.Close()
-	})
-	h.URL = ts.URL
-	h.Client = dronesecret.Client(ts.URL, opts.Signature.Secret, false)
+	h.URL = servicetest.Start(t, svc, env)
+	h.Client = dronesecret.Client(h.URL, opts.Signature.Secret, false)
 	return h
 }
 
 // write puts a file into the config repository and reloads it.
 func (h *harness) write(t testing.TB, name, content string) {
 	t.Helper()
-	p := filepath.Join(h.dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	servicetest.WriteFiles(t, h.dir, map[string]string{name: content})
 	if h.Repo != nil {
 		if err := h.Repo.Reload(); err != nil {
 			t.Fatal(err)
