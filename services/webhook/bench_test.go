@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 	"github.com/hangar-ci/hangar/shared/tree"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -177,19 +177,5 @@ func benchService(b *testing.B, sinks string) string {
 }
 
 func serveBench(b *testing.B, env server.Env, svc *server.Service) string {
-	srv := httptest.NewServer(server.Handler(env, true, svc))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if svc.Run != nil {
-			svc.Run(ctx)
-		}
-	}()
-	b.Cleanup(func() {
-		cancel()
-		<-done
-		srv.Close()
-	})
-	return srv.URL
+	return servicetest.Start(b, svc, env)
 }

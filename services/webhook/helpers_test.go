@@ -2,18 +2,14 @@ package webhook
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -22,6 +18,7 @@ import (
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 	"github.com/hangar-ci/hangar/shared/tree"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -47,14 +44,8 @@ type fixture struct {
 // as the sinks file, until the test ends.
 func start(t testing.TB, dialect sqldb.Dialect, sinksYAML string, adjust ...func(*Options)) *fixture {
 	t.Helper()
-	root := t.TempDir()
-	writeSinks(t, root, sinksYAML)
-	dir, err := tree.NewDir(root, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := server.NewEnv(slog.New(slog.DiscardHandler))
-	env.Repo = dir
+	dir, root := servicetest.Tree(t, map[string]string{sinksPath: sinksYAML})
+	env := servicetest.Env(dir, nil)
 	opts := Options{
 		Signature: httpsig.Settings{Secret: testSecret, Skew: time.Minute, MaxBody: 1 << 20},
 		DB:        sqldb.TestDB(t, dialect), APIToken: testToken, Poll: 20 * time.Millisecond,
@@ -67,28 +58,16 @@ func start(t testing.TB, dialect sqldb.Dialect, sinksYAML string, adjust ...func
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.Handler(env, true, svc))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run = %v, want nil", err)
-		}
-		srv.Close()
-	})
-	return &fixture{URL: srv.URL, dir: dir, root: root, svc: svc}
+	return &fixture{URL: servicetest.Start(t, svc, env), dir: dir, root: root, svc: svc}
 }
 
+// sinksPath is where the service reads its sinks in the config repository.
+const sinksPath = "_hangar/sinks.yaml"
+
+// writeSinks writes content as the sinks file of the repository at root.
 func writeSinks(t testing.TB, root, content string) {
 	t.Helper()
-	if err := os.MkdirAll(filepath.Join(root, "_hangar"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(root, "_hangar", "sinks.yaml"), []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	servicetest.WriteFiles(t, root, map[string]string{sinksPath: content})
 }
 
 // droneRequest builds a request exactly as the Drone server's webhook

@@ -5,17 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 	"github.com/hangar-ci/hangar/shared/sqldb"
-	"github.com/hangar-ci/hangar/shared/tree"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -156,24 +154,19 @@ func TestAPIRejects(t *testing.T) {
 // TestStoreFailure: a failing database answers 503 with the reason.
 func TestStoreFailure(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
-	writeSinks(t, root, "sinks: []\n")
-	dir, err := tree.NewDir(root, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := server.NewEnv(slog.New(slog.DiscardHandler))
-	env.Repo = dir
+	dir, _ := servicetest.Tree(t, map[string]string{sinksPath: "sinks: []\n"})
+	env := servicetest.Env(dir, nil)
 	db := sqldb.TestDB(t, sqldb.SQLite)
 	svc, err := New(Options{Signature: httpsig.Settings{Secret: testSecret, Skew: time.Minute, MaxBody: 1 << 20}, DB: db}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.Handler(env, true, svc))
-	defer srv.Close()
+	// Served without Run: the delivery worker would only meet the closed
+	// database; this test is about the intake's answer.
+	url := servicetest.Start(t, &server.Service{Name: svc.Name, Handler: svc.Handler, Ready: svc.Ready}, env)
 	db.Close()
 	body, _ := json.Marshal(buildEvent(wire.ActionCreated, 1, "pending", 1))
-	res, err := http.DefaultClient.Do(droneRequest(t, srv.URL+"/", body, "build", testSecret, time.Now()))
+	res, err := http.DefaultClient.Do(droneRequest(t, url+"/", body, "build", testSecret, time.Now()))
 	if err != nil {
 		t.Fatal(err)
 	}
