@@ -26,6 +26,7 @@ type Remote struct {
 	logger *slog.Logger
 	now    func() time.Time
 
+	start    time.Time // epochs of ttl since start advance Generation
 	mu       sync.Mutex
 	entries  map[string]*entry
 	inflight map[string]*call
@@ -49,6 +50,7 @@ type call struct {
 func NewRemote(client scm.Client, slug, ref string, ttl time.Duration, logger *slog.Logger) *Remote {
 	r := &Remote{client: client, slug: slug, ref: ref, ttl: ttl, logger: logger, now: time.Now,
 		entries: map[string]*entry{}, inflight: map[string]*call{}}
+	r.start = r.now()
 	r.gen.Store(1)
 	return r
 }
@@ -130,9 +132,13 @@ func (r *Remote) Invalidate() {
 	r.mu.Unlock()
 }
 
-// Generation increases on every Invalidate, so callers that parse a file
-// can cache the result until it may have moved.
-func (r *Remote) Generation() uint64 { return r.gen.Load() }
+// Generation increases on every Invalidate and once per TTL, so callers
+// that cache what they derived from the tree (parsed files, conversions)
+// look again when its content may have moved: at once after a push hook,
+// and within the TTL when a hook was missed.
+func (r *Remote) Generation() uint64 {
+	return r.gen.Load() + uint64(r.now().Sub(r.start)/r.ttl)
+}
 
 // Ready reports the error of the latest API call, if it failed.
 func (r *Remote) Ready(context.Context) error {

@@ -44,6 +44,7 @@ func TestRemote(t *testing.T) {
 			var mu sync.Mutex
 			r := NewRemote(rc.client, "platform/pipelines", "main", time.Minute, slog.New(slog.DiscardHandler))
 			r.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+			r.start = now
 			advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 
 			got, err := r.ReadFile(ctx, "octo/hello/release/1.2.yaml")
@@ -75,9 +76,16 @@ func TestRemote(t *testing.T) {
 				t.Errorf("Generation did not move on Invalidate")
 			}
 
+			// Past the TTL the generation moves even without a hook, so
+			// caches derived from the tree look again.
+			gen = r.Generation()
+			advance(2 * time.Minute)
+			if r.Generation() <= gen {
+				t.Errorf("Generation = %d after two TTLs without a hook, want > %d", r.Generation(), gen)
+			}
+
 			// An outage serves the expired copy, and reports on readiness.
 			api.Fail(502)
-			advance(2 * time.Minute)
 			if got, err := r.ReadFile(ctx, "octo/hello/release/1.2.yaml"); err != nil || string(got) != "v2" {
 				t.Errorf("during outage = %q, %v; want the expired v2", got, err)
 			}
