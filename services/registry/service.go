@@ -63,7 +63,9 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	}
 	key, _ := aesgcm.KeyFrom(opts.Signature.Secret) // a short secret only refuses encrypted requests
 	svc := &server.Service{Name: Name}
-	srcs := sources{newFileSource(env.Repo, opts.File, env.Logger.With(slog.String("service", Name)))}
+	file := newFileSource(env.Repo, opts.File, env.Logger.With(slog.String("service", Name)))
+	srcs := sources{file}
+	svc.Ready = file.file.Ready
 	if opts.Vault.Addr != "" && len(opts.VaultPaths) > 0 {
 		logger := env.Logger.With(slog.String("service", Name))
 		vc, err := vaultkv.New(opts.Vault, logger)
@@ -71,7 +73,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 			return nil, err
 		}
 		srcs = append(srcs, vaultSource{vault: vc, paths: opts.VaultPaths, logger: logger})
-		svc.Ready, svc.Run = vc.Ready, vc.Run
+		svc.Ready, svc.Run = server.AllReady(file.file.Ready, vc.Ready), vc.Run
 	}
 	s := &service{
 		source: srcs,

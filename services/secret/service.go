@@ -78,10 +78,12 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 			return nil, err
 		}
 		s.store = vc
-		svc.Ready = vc.Ready
+		svc.Ready = server.AllReady(vc.Ready, s.policy.file.Ready)
 		svc.Run = vc.Run
 	} else {
-		s.store = newFileStore(env.Repo, opts.File, env.Logger.With(slog.String("service", Name)))
+		fs := newFileStore(env.Repo, opts.File, env.Logger.With(slog.String("service", Name)))
+		s.store = fs
+		svc.Ready = server.AllReady(fs.file.Ready, s.policy.file.Ready)
 		env.Logger.Warn("secret: no VAULT_ADDR, serving secrets from the file backend (development only)", slog.String("file", opts.File))
 	}
 	mux := http.NewServeMux()

@@ -213,3 +213,17 @@ func TestListenRefusesBusyAddress(t *testing.T) {
 		t.Error("Listen on a busy address = nil, want an error")
 	}
 }
+
+func TestAllReady(t *testing.T) {
+	t.Parallel()
+	ok := func(context.Context) error { return nil }
+	vault := func(context.Context) error { return errors.New("vault: sealed") }
+	policy := func(context.Context) error { return errors.New("policy.yaml: line 3") }
+	if err := AllReady(ok, nil, ok)(context.Background()); err != nil {
+		t.Errorf("AllReady of healthy checks = %v, want nil", err)
+	}
+	err := AllReady(vault, ok, policy)(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "vault: sealed") || !strings.Contains(err.Error(), "policy.yaml: line 3") {
+		t.Errorf("AllReady = %v, want both failures", err)
+	}
+}

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 )
@@ -41,4 +42,21 @@ func mount(mux *http.ServeMux, prefix string, h http.Handler) {
 	})
 	mux.Handle(prefix, strip)
 	mux.Handle(prefix+"/", strip)
+}
+
+// AllReady combines readiness checks: each runs, nil ones are skipped, and
+// every failure is reported, joined.
+func AllReady(checks ...func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		var errs []error
+		for _, c := range checks {
+			if c == nil {
+				continue
+			}
+			if err := c(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	}
 }
