@@ -8,7 +8,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/drone/drone-go/drone"
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,21 +87,6 @@ func newService(opts Options, env server.Env) (*service, http.Handler, error) {
 	return s, mux, nil
 }
 
-// lookupRequest is the part of Drone's config request (drone-go's
-// config.Request) the lookup reads. Decoding only these fields keeps the
-// hot path cheap: Drone asks once per build and again for every stage.
-type lookupRequest struct {
-	Repo struct {
-		Namespace string `json:"namespace"`
-		Name      string `json:"name"`
-		Slug      string `json:"slug"`
-	} `json:"repo"`
-	Build struct {
-		Event  string `json:"event"`
-		Target string `json:"target"`
-	} `json:"build"`
-}
-
 // find answers one Drone config request.
 func (s *service) find(w http.ResponseWriter, r *http.Request) {
 	sum, _ := httpsig.BodySum(r)
@@ -131,11 +115,11 @@ func (s *service) find(w http.ResponseWriter, r *http.Request) {
 // lookup decodes the request and finds its pipeline. On an error after
 // decoding, the answer still names the build for the log.
 func (s *service) lookup(r *http.Request) (*answer, error) {
-	var req lookupRequest
+	var req wire.Subject
 	if err := wire.Decode(r, &req); err != nil {
 		return nil, err
 	}
-	ns, name := repoName(req.Repo.Namespace, req.Repo.Name, req.Repo.Slug)
+	ns, name := req.Repo.Names()
 	ans := &answer{slug: ns + "/" + name, branch: req.Build.Target, event: req.Build.Event, status: http.StatusOK}
 	f, err := find(r.Context(), s.repo, s.opts.Extensions, ns, name, req.Build.Target)
 	if err != nil {
@@ -173,16 +157,4 @@ func (s *service) write(w http.ResponseWriter, r *http.Request, ans *answer) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(ans.body)
-}
-
-// repoName returns the namespace and name, from the slug when a sender
-// leaves the separate fields empty.
-func repoName(namespace, name, slug string) (string, string) {
-	if namespace != "" || name != "" {
-		return namespace, name
-	}
-	if i := strings.LastIndexByte(slug, '/'); i >= 0 {
-		return slug[:i], slug[i+1:]
-	}
-	return "", slug
 }

@@ -16,8 +16,6 @@ import (
 	"net/http"
 
 	"github.com/drone/drone-go/drone"
-	droneregistry "github.com/drone/drone-go/plugin/registry"
-	dronesecret "github.com/drone/drone-go/plugin/secret"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hangar-ci/hangar/shared/aesgcm"
@@ -120,12 +118,12 @@ func (s *service) matching(r *http.Request, b scope.Build) ([]entry, error) {
 }
 
 func (s *service) list(w http.ResponseWriter, r *http.Request) {
-	var req droneregistry.Request
+	var req wire.Subject
 	if err := wire.Decode(r, &req); err != nil {
 		s.fail(w, r, "list", "invalid", err)
 		return
 	}
-	b := scope.FromDrone(req.Repo, req.Build)
+	b := scope.FromSubject(req)
 	reqlog.Annotate(r.Context(), slog.String("repo", b.Repo), slog.String("event", b.Event), slog.String("branch", b.Target))
 	es, err := s.matching(r, b)
 	if err != nil {
@@ -150,12 +148,15 @@ func (s *service) list(w http.ResponseWriter, r *http.Request) {
 // named in image_pull_secrets, as a docker config.json of the entries this
 // build may use; none is a 404, as for any missing secret.
 func (s *service) dockerConfig(w http.ResponseWriter, r *http.Request) {
-	var req dronesecret.Request
+	var req struct {
+		Name string `json:"name"`
+		wire.Subject
+	}
 	if err := wire.Decode(r, &req); err != nil {
 		s.fail(w, r, "dockerconfig", "invalid", err)
 		return
 	}
-	b := scope.FromDrone(req.Repo, req.Build)
+	b := scope.FromSubject(req.Subject)
 	reqlog.Annotate(r.Context(), slog.String("repo", b.Repo), slog.String("event", b.Event),
 		slog.String("branch", b.Target), slog.String("secret_name", req.Name))
 	es, err := s.matching(r, b)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/drone/drone-go/drone"
-	dronesecret "github.com/drone/drone-go/plugin/secret"
 
 	"github.com/hangar-ci/hangar/shared/aesgcm"
 	"github.com/hangar-ci/hangar/shared/httperr"
@@ -21,11 +20,18 @@ import (
 // the log.
 const notAvailable = "secret %q at %q is not available to this build"
 
+// secretRequest is drone-go's secret.Request as far as the lookup reads it.
+type secretRequest struct {
+	Name string `json:"name"`
+	Path string `json:"path"`
+	wire.Subject
+}
+
 // find answers one Drone secret request. drone-go's handler never answers
 // 204: a missing or refused secret is a 404.
 func (s *service) find(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	var req dronesecret.Request
+	var req secretRequest
 	if err := wire.Decode(r, &req); err != nil {
 		s.fail(w, r, "invalid", err)
 		return
@@ -34,7 +40,7 @@ func (s *service) find(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "value" // drone-vault's default key
 	}
-	b := scope.FromDrone(req.Repo, req.Build)
+	b := scope.FromSubject(req.Subject)
 	reqlog.Annotate(ctx, slog.String("repo", b.Repo), slog.String("event", b.Event),
 		slog.String("branch", b.Target), slog.String("secret_path", req.Path), slog.String("secret_name", name))
 	if req.Path == "" {

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/drone/drone-go/drone"
+
+	"github.com/hangar-ci/hangar/shared/wire"
 )
 
 // Rule restricts where a credential may go. An empty list allows any value.
@@ -37,12 +39,10 @@ type Build struct {
 	Fork   bool   // a pull request from another repository
 }
 
-// FromDrone maps Drone's request objects to a Build.
-func FromDrone(repo drone.Repo, build drone.Build) Build {
-	slug := repo.Slug
-	if slug == "" && repo.Namespace != "" {
-		slug = repo.Namespace + "/" + repo.Name
-	}
+// FromSubject maps the repository and build of a Drone request to a Build.
+func FromSubject(s wire.Subject) Build {
+	slug := s.Repo.SlugOrNames()
+	build := s.Build
 	b := Build{Repo: slug, Event: build.Event, Target: build.Target, Source: build.Source}
 	if build.Event == drone.EventPullRequest {
 		// Drone fills source_repo with the head repository; a value other

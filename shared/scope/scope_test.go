@@ -1,11 +1,13 @@
 package scope
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
 	"github.com/drone/drone-go/drone"
 	"github.com/google/go-cmp/cmp"
+	"github.com/hangar-ci/hangar/shared/wire"
 )
 
 func TestCheck(t *testing.T) {
@@ -76,7 +78,19 @@ func TestFromDrone(t *testing.T) {
 			Build{Repo: "octo/api", Event: "push", Target: "main"}},
 	}
 	for _, tt := range tests {
-		if diff := cmp.Diff(tt.want, FromDrone(repo, tt.build)); diff != "" {
+		// Through drone-go's own JSON, as a request arrives.
+		body, err := json.Marshal(struct {
+			Repo  drone.Repo  `json:"repo"`
+			Build drone.Build `json:"build"`
+		}{repo, tt.build})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var subject wire.Subject
+		if err := json.Unmarshal(body, &subject); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, FromSubject(subject)); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
 	}

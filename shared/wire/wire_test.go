@@ -89,3 +89,22 @@ func TestWriteJSON(t *testing.T) {
 		t.Error("WriteJSON of a func = nil error, want one before anything is written")
 	}
 }
+
+func TestRepoRef(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		ref            RepoRef
+		slug, ns, name string
+	}{
+		{RepoRef{Namespace: "octo", Name: "hello", Slug: "octo/hello"}, "octo/hello", "octo", "hello"},
+		{RepoRef{Slug: "group/sub/project"}, "group/sub/project", "group/sub", "project"},
+		{RepoRef{Namespace: "octo", Name: "hello"}, "octo/hello", "octo", "hello"},
+		{RepoRef{}, "", "", ""},
+	}
+	for _, tt := range tests {
+		ns, name := tt.ref.Names()
+		if got := tt.ref.SlugOrNames(); got != tt.slug || ns != tt.ns || name != tt.name {
+			t.Errorf("%+v: SlugOrNames %q Names %q %q; want %q %q %q", tt.ref, got, ns, name, tt.slug, tt.ns, tt.name)
+		}
+	}
+}
