@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/drone/drone-go/drone"
@@ -179,5 +178,3 @@ func request(configPath, data string, event string) *converter.Request {
 		Config: drone.Config{Data: data},
 	}
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

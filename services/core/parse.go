@@ -1,7 +1,6 @@
 package core
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/hangar-ci/hangar/services/core/model"
@@ -17,9 +16,6 @@ type parsed struct {
 	hook   *model.Hook
 	reason string
 }
-
-// errUnsupported marks a well-formed event of a kind Hangar ignores.
-var errUnsupported = errors.New("unsupported event")
 
 // parseHook decodes a provider's payload. A malformed payload is an error;
 // a payload Hangar ignores has a reason and no hook.

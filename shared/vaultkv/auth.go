@@ -100,7 +100,7 @@ func (c *Client) relogin(ctx context.Context, seen uint64) error {
 	}
 	sec, err := c.auth.login(ctx, lc)
 	if err == nil && (sec == nil || sec.Auth == nil || sec.Auth.ClientToken == "") {
-		err = errors.New("Vault answered without a token")
+		err = errors.New("vault answered without a token")
 	}
 	if err != nil {
 		err = fmt.Errorf("%w: %s login at %s failed: %v", ErrUnavailable, c.auth.name(), c.opts.Addr, err)

@@ -97,7 +97,7 @@ func (c *Client) renew(ctx context.Context, gen uint64, l lease) (time.Duration,
 	incr := int(l.desired / time.Second)
 	sec, err := c.api.Auth().Token().RenewSelfWithContext(ctx, incr)
 	if err == nil && (sec == nil || sec.Auth == nil) {
-		err = errors.New("Vault answered without auth data")
+		err = errors.New("vault answered without auth data")
 	}
 	if err != nil {
 		if c.auth.canLogin() {

@@ -35,8 +35,7 @@ type Store struct {
 	queue   []*createReq // builds waiting for a transaction
 	leading bool         // a caller is writing the queue
 
-	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt // SQLite's prepared statements, by query
+	stmts map[string]*sql.Stmt // SQLite's prepared statements, by query; read-only after New
 }
 
 // New applies the migrations to db and returns the store over it.
