@@ -107,7 +107,11 @@ func (c *Client) relogin(ctx context.Context, seen uint64) error {
 		c.setErr(err)
 		return err
 	}
+	old := c.api.Token()
 	c.api.SetToken(sec.Auth.ClientToken)
+	if old != "" && old != sec.Auth.ClientToken {
+		go c.revoke(old)
+	}
 	ttl := time.Duration(sec.Auth.LeaseDuration) * time.Second
 	desired := c.opts.TokenTTL
 	if desired == 0 || desired > ttl {
@@ -126,6 +130,26 @@ func (c *Client) relogin(ctx context.Context, seen uint64) error {
 	default:
 	}
 	return nil
+}
+
+// revoke ends a token a new login replaced, so a copy of it (a heap dump,
+// a proxy's log) is worthless from now on rather than until its max TTL.
+// A request still holding it is denied, sees the login generation moved
+// and retries with the new token. Failure only logs: the token expires
+// anyway.
+func (c *Client) revoke(token string) {
+	rc, err := c.api.Clone()
+	if err != nil {
+		return
+	}
+	rc.SetToken(token)
+	ctx, cancel := context.WithTimeout(context.Background(), c.opts.Timeout)
+	defer cancel()
+	if err := rc.Auth().Token().RevokeSelfWithContext(ctx, ""); err != nil {
+		c.logger.Debug("vault: revoking the replaced token failed; it expires at its max TTL", slog.String("error", err.Error()))
+		return
+	}
+	c.logger.Debug("vault: replaced token revoked")
 }
 
 func (c *Client) setErr(err error) {
