@@ -144,6 +144,12 @@ func call(ctx context.Context, args []string, lookup envconf.Lookup, stdout, std
 	if err := httpsig.Sign(req, body, *secret, httpsig.ExtensionHeaders, time.Now()); err != nil {
 		return fmt.Errorf("signing: %w (set DRONE_SECRET or -secret)", err)
 	}
+	return send(req, stdout)
+}
+
+// send sends req and prints the status and the answer; an answer above
+// 299 is also the command's error.
+func send(req *http.Request, stdout io.Writer) error {
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
@@ -154,11 +160,11 @@ func call(ctx context.Context, args []string, lookup envconf.Lookup, stdout, std
 		return err
 	}
 	fmt.Fprintln(stdout, res.Proto, res.Status)
-	if len(out) > 0 {
+	if len(bytes.TrimSpace(out)) > 0 {
 		printBody(stdout, out)
 	}
 	if res.StatusCode > 299 {
-		return fmt.Errorf("%s answered %s", url, res.Status)
+		return fmt.Errorf("%s answered %s", req.URL, res.Status)
 	}
 	return nil
 }

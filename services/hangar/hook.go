@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -67,25 +66,5 @@ func hookTool(ctx context.Context, args []string, lookup envconf.Lookup, stdout,
 	default:
 		return fmt.Errorf("-scm %q: not github or gitlab", *provider)
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	out, err := io.ReadAll(res.Body)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, res.Proto, res.Status)
-	var buf bytes.Buffer
-	if json.Indent(&buf, out, "", "  ") == nil {
-		out = buf.Bytes()
-	}
-	if len(bytes.TrimSpace(out)) > 0 {
-		fmt.Fprintln(stdout, string(bytes.TrimSpace(out)))
-	}
-	if res.StatusCode > 299 {
-		return fmt.Errorf("%s answered %s", fs.Arg(1), res.Status)
-	}
-	return nil
+	return send(req, stdout)
 }
