@@ -104,7 +104,7 @@ func NewWithStore(opts Options, env server.Env, st Store) (*server.Service, erro
 }
 
 func (s *service) service() *server.Service {
-	return &server.Service{Name: Name, Handler: s.guard(s.routes()), Ready: s.store.Ping}
+	return &server.Service{Name: Name, Handler: s.guard(s.routes()), Ready: s.store.Ping, Root: true}
 }
 
 // guard refuses requests once the service has shut down.

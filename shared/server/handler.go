@@ -36,8 +36,8 @@ func NewEnv(logger *slog.Logger) Env {
 }
 
 // Handler returns the HTTP handler for services: each mounted at /<name>,
-// and, when exactly one runs alone, also at /. Operational endpoints
-// /healthz, /readyz and /metrics are added.
+// and also at / when it runs alone or is a Root service (at most one should
+// be). Operational endpoints /healthz, /readyz and /metrics are added.
 func Handler(env Env, alone bool, services ...*Service) http.Handler {
 	mux := http.NewServeMux()
 	m := newMetrics(env.Registry)
@@ -47,7 +47,7 @@ func Handler(env Env, alone bool, services ...*Service) http.Handler {
 		}
 		h := instrument(s.Name, s.Handler, env.Logger, m)
 		mount(mux, "/"+s.Name, h)
-		if alone {
+		if alone || s.Root {
 			mux.Handle("/", h)
 		}
 	}

@@ -23,8 +23,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // start serves services on a port-0 loopback listener, as the binary does,
 // and returns the base URL, the log and a stop function that shuts down and
@@ -225,5 +229,29 @@ func TestAllReady(t *testing.T) {
 	err := AllReady(vault, ok, policy)(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "vault: sealed") || !strings.Contains(err.Error(), "policy.yaml: line 3") {
 		t.Errorf("AllReady = %v, want both failures", err)
+	}
+}
+
+func TestRootServiceAnswersUnclaimedPaths(t *testing.T) {
+	t.Parallel()
+	echo := func(name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, name+" "+r.URL.Path)
+		})
+	}
+	ext := &Service{Name: "config", Handler: echo("config")}
+	core := &Service{Name: "core", Handler: echo("core"), Root: true}
+	base, _, _ := start(t, false, ext, core)
+	for path, want := range map[string]string{
+		"/config":           "config /",
+		"/core/hook":        "core /hook",
+		"/hook":             "core /hook",
+		"/api/repos/octo/x": "core /api/repos/octo/x",
+		"/rpc/v2/stage":     "core /rpc/v2/stage",
+		"/healthz":          "ok\n",
+	} {
+		if code, body, _ := get(t, base+path); code != 200 || body != want {
+			t.Errorf("GET %s = %d %q, want 200 %q", path, code, body, want)
+		}
 	}
 }

@@ -23,6 +23,11 @@ type Service struct {
 	// Run, when set, does background work (watching files, delivering
 	// events) until ctx ends; Serve runs it beside the HTTP server.
 	Run func(context.Context) error
+	// Root, when set, also serves the service at / for every path no other
+	// service claims, in `hangar all` too: the core server answers Drone's
+	// own paths (/hook, /api/..., /rpc/v2/...) at the root of the listener,
+	// where runners and the drone CLI expect them.
+	Root bool
 }
 
 // mount serves h under /name and /name/..., with the prefix removed so the
