@@ -49,7 +49,7 @@ type Conditions struct {
 	Cron     Condition         `yaml:"cron"`
 	Event    Condition         `yaml:"event"`
 	Instance Condition         `yaml:"instance"`
-	Paths    Condition         `yaml:"paths"`
+	Paths    PathCondition     `yaml:"paths"`
 	Ref      Condition         `yaml:"ref"`
 	Repo     Condition         `yaml:"repo"`
 	Status   Condition         `yaml:"status"`
@@ -66,6 +66,9 @@ type Values struct {
 	Repo   string // namespace/name
 	Target string // deploy_to of a promotion
 	Cron   string // the cron job's name, empty for other events
+	// Changes, when set, makes Plan evaluate path conditions (which Drone
+	// never does): trigger paths skip pipelines, when paths skip steps.
+	Changes *Changes
 }
 
 // Match reports whether the trigger matches v, checking the conditions in

@@ -22,13 +22,26 @@ type Stage struct {
 	DependsOn []string
 	// OnSuccess and OnFailure come from trigger.status.
 	OnSuccess, OnFailure bool
+	// SkippedSteps are the steps whose `when: paths` does not match the
+	// changed files (only when Values.Changes is set).
+	SkippedSteps []SkippedStep
+}
+
+// SkippedStep is a step a path condition leaves out, and why.
+type SkippedStep struct {
+	Name   string
+	Reason string
 }
 
 // Skipped is a pipeline whose trigger did not match and the first
-// condition that failed (branch, event, action, ref, repo, target, cron).
+// condition that failed (branch, event, action, ref, repo, target, cron,
+// then paths when Values.Changes is set).
 type Skipped struct {
 	Pipeline  *Pipeline
 	Condition string
+	// Reason says why in words, for path conditions ("no change under
+	// services/api/**").
+	Reason string
 }
 
 // Plan matches every pipeline's trigger against v and orders the matching
@@ -48,16 +61,21 @@ func (m *Manifest) Plan(v Values) (*Plan, error) {
 			plan.Skipped = append(plan.Skipped, Skipped{Pipeline: p, Condition: failed})
 			continue
 		}
+		if ok, why := p.Trigger.Paths.Match(v.Changes); !ok {
+			plan.Skipped = append(plan.Skipped, Skipped{Pipeline: p, Condition: "paths", Reason: why})
+			continue
+		}
 		vx.Skip = false
 		name := p.Name
 		if name == "" {
 			name = "default"
 		}
 		plan.Stages = append(plan.Stages, Stage{
-			Pipeline:  p,
-			Name:      name,
-			OnSuccess: p.Trigger.OnSuccess(),
-			OnFailure: p.Trigger.OnFailure(),
+			Pipeline:     p,
+			Name:         name,
+			OnSuccess:    p.Trigger.OnSuccess(),
+			OnFailure:    p.Trigger.OnFailure(),
+			SkippedSteps: skippedSteps(p, v.Changes),
 		})
 	}
 	if c := dag.Cycle(); c != nil {
@@ -67,4 +85,19 @@ func (m *Manifest) Plan(v Values) (*Plan, error) {
 		plan.Stages[i].DependsOn = dag.Dependencies(plan.Stages[i].Name)
 	}
 	return plan, nil
+}
+
+// skippedSteps evaluates the steps' path conditions; the runner evaluates
+// every other when condition.
+func skippedSteps(p *Pipeline, ch *Changes) []SkippedStep {
+	if ch == nil {
+		return nil
+	}
+	var out []SkippedStep
+	for _, s := range p.Steps {
+		if ok, why := s.When.Paths.Match(ch); !ok {
+			out = append(out, SkippedStep{Name: s.Name, Reason: why})
+		}
+	}
+	return out
 }
