@@ -1,7 +1,9 @@
 // Package coretest stands in for what cannot run in tests of the core
 // server: the GitHub and GitLab APIs. Each fake answers the documented
 // endpoints the core server calls — file contents, a commit, commit
-// statuses — from in-memory data, and records every status it is sent.
+// statuses, and through scmtest.History compare, pull request files and
+// merge request diffs — from in-memory data, and records every status it
+// is sent.
 package coretest
 
 import (
@@ -14,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/hangar-ci/hangar/shared/scm/scmtest"
 )
 
 // Status is one commit status as the fake received it.
@@ -32,6 +36,9 @@ type SCM struct {
 	*httptest.Server
 	// APIURL is the base URL to configure (HANGAR_GITHUB_URL / HANGAR_GITLAB_URL).
 	APIURL string
+	// History answers compare, pull request files and merge request diffs
+	// as the providers document them.
+	History *scmtest.History
 
 	mu       sync.Mutex
 	files    map[string][]byte // slug@ref:path
@@ -40,7 +47,7 @@ type SCM struct {
 }
 
 func newSCM() *SCM {
-	return &SCM{files: map[string][]byte{}, commits: map[string]Commit{}}
+	return &SCM{files: map[string][]byte{}, commits: map[string]Commit{}, History: scmtest.NewHistory()}
 }
 
 // SetFile serves content at slug@ref:path.
@@ -144,6 +151,7 @@ func NewGitHub(t testing.TB) *SCM {
 			State: in.State, Context: in.Context, Description: in.Description, URL: in.TargetURL})
 		writeJSON(w, http.StatusCreated, map[string]any{"state": in.State, "context": in.Context, "target_url": in.TargetURL, "description": in.Description})
 	})
+	s.History.RegisterGitHub(mux, "/api/v3")
 	s.Server = httptest.NewServer(mux)
 	s.APIURL = s.URL + "/api/v3/"
 	t.Cleanup(s.Close)
@@ -167,6 +175,9 @@ func NewGitLab(t testing.TB) *SCM {
 		slug, err := url.PathUnescape(parts[0])
 		if err != nil {
 			notFound(w, "Project")
+			return
+		}
+		if s.History.ServeGitLab(w, r, slug, parts[1:]) {
 			return
 		}
 		switch {

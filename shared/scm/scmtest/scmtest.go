@@ -22,10 +22,13 @@ import (
 // Server is a fake GitHub or GitLab API over an in-memory set of files.
 type Server struct {
 	*httptest.Server
-	mu    sync.Mutex
-	files map[string][]byte // slug@ref:path
-	fail  int               // status to answer every request with, 0 = none
-	hits  atomic.Int64
+	// History answers the compare, pull request files and merge request
+	// diffs endpoints.
+	History *History
+	mu      sync.Mutex
+	files   map[string][]byte // slug@ref:path
+	fail    int               // status to answer every request with, 0 = none
+	hits    atomic.Int64
 }
 
 // Set stores content at slug@ref:path; nil content removes the file.
@@ -65,7 +68,7 @@ func (s *Server) lookup(slug, ref, p string) ([]byte, int) {
 }
 
 func newServer(t testing.TB, h func(*Server) http.Handler) *Server {
-	s := &Server{files: map[string][]byte{}}
+	s := &Server{files: map[string][]byte{}, History: NewHistory()}
 	s.Server = httptest.NewServer(h(s))
 	t.Cleanup(s.Close)
 	return s
@@ -93,6 +96,7 @@ func NewGitHub(t testing.TB) *Server {
 				"content": base64.StdEncoding.EncodeToString(b), "sha": hex.EncodeToString(sum[:]),
 			})
 		})
+		s.History.RegisterGitHub(mux, "/api/v3")
 		return mux
 	})
 }
@@ -105,6 +109,11 @@ func NewGitLab(t testing.TB) *Server {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			// The project id and file path are URL-encoded single segments.
 			rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/v4/projects/")
+			if parts := strings.Split(rest, "/"); ok && len(parts) > 1 {
+				if slug, err := url.PathUnescape(parts[0]); err == nil && s.History.ServeGitLab(w, r, slug, parts[1:]) {
+					return
+				}
+			}
 			id, rest, ok2 := strings.Cut(rest, "/repository/files/")
 			file, ok3 := strings.CutSuffix(rest, "/raw")
 			if r.Method != http.MethodGet || !ok || !ok2 || !ok3 {
