@@ -64,7 +64,7 @@ func (s *service) showBuild(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, err)
 		return
 	}
-	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
+	s.writeBuild(w, r, b, stages)
 }
 
 // createBuild triggers a custom build (Drone's POST /api/repos/{o}/{n}/builds):

@@ -146,6 +146,7 @@ func newService(opts Options, env server.Env, st Store) (*service, error) {
 			sched:    newSignalScheduler(),
 			webhook:  webhookFor(opts, hc, link),
 			statuses: &statusSender{scms: scms, name: opts.StatusName, link: link, disabled: opts.StatusDisabled},
+			paths:    newPathFilter(scms, st, opts.CacheSize),
 			now:      time.Now,
 		},
 	}

@@ -51,6 +51,7 @@ type triggerer struct {
 	sched    Scheduler
 	webhook  WebhookSender
 	statuses *statusSender
+	paths    *pathFilter // nil: paths are not evaluated, as in Drone
 	now      func() time.Time
 }
 
@@ -143,16 +144,18 @@ func (t *triggerer) trigger(ctx context.Context, repo *model.Repo, h *model.Hook
 	if repo.Protected && h.Trigger == "@hook" && !m.Verify([]byte(repo.Secret)) {
 		verified = false
 	}
-	// 13-15. Matching, DAG and cycles.
+	// 13-15. Matching, DAG and cycles; path conditions too (paths.go).
+	changes, paths := t.paths.evaluate(ctx, repo, h, m)
 	plan, err := m.Plan(pipeline.Values{
 		Branch: h.Target, Event: h.Event, Action: h.Action, Ref: h.Ref,
-		Repo: repo.Slug, Target: h.Deployment, Cron: h.Cron,
+		Repo: repo.Slug, Target: h.Deployment, Cron: h.Cron, Changes: changes,
 	})
 	if err != nil {
 		return t.errorBuild(ctx, repo, h, err.Error())
 	}
+	decide(paths, m, plan)
 	for _, s := range plan.Skipped {
-		log.Debug("pipeline trigger does not match", slog.String("pipeline", s.Pipeline.Name), slog.String("condition", s.Condition))
+		log.Debug("pipeline trigger does not match", slog.String("pipeline", s.Pipeline.Name), slog.String("condition", s.Condition), slog.String("reason", s.Reason))
 	}
 	if len(plan.Stages) == 0 {
 		return skip("no pipeline matches the trigger")
@@ -163,6 +166,7 @@ func (t *triggerer) trigger(ctx context.Context, repo *model.Repo, h *model.Hook
 	if err := t.store.CreateBuild(ctx, build, stages); err != nil {
 		return nil, nil, err
 	}
+	t.paths.save(ctx, build, paths)
 	reqlog.Annotate(ctx, slog.String("decision", "build"), slog.Int64("build", build.Number))
 	// 20. Commit status (errors only logged).
 	t.statuses.send(ctx, repo, build)
