@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -95,6 +96,7 @@ type Changes struct {
 	// Message is the commit message, for ignore_message.
 	Message string
 
+	sorted  []string        // Files, sorted, for prefix searches
 	include map[string]bool // pattern → some file matches it
 	exclude map[string]bool // joined patterns → every file matches one
 }
@@ -127,11 +129,13 @@ func (c *PathCondition) Match(ch *Changes) (bool, string) {
 func (ch *Changes) anyIncluded(patterns []string) bool {
 	if ch.include == nil {
 		ch.include = map[string]bool{}
+		ch.sorted = slices.Clone(ch.Files)
+		slices.Sort(ch.sorted)
 	}
 	for _, p := range patterns {
 		hit, ok := ch.include[p]
 		if !ok {
-			hit = anyFile(p, ch.Files)
+			hit = anyFile(p, ch.sorted)
 			ch.include[p] = hit
 		}
 		if hit {
@@ -141,12 +145,25 @@ func (ch *Changes) anyIncluded(patterns []string) bool {
 	return false
 }
 
-func anyFile(pattern string, files []string) bool {
-	if !doublestar.ValidatePattern(pattern) {
-		return false
+// anyFile reports whether pattern matches one of the sorted files. Only
+// the files starting with the pattern's literal prefix can match, and in a
+// sorted list they are one run found by binary search, so a pattern like
+// services/api/** looks at its own directory's files only.
+func anyFile(pattern string, sorted []string) bool {
+	prefix := pattern
+	if i := strings.IndexAny(pattern, `*?[{\`); i >= 0 {
+		prefix = pattern[:i]
 	}
-	for _, f := range files {
-		if doublestar.MatchUnvalidated(pattern, f) {
+	// "a/**" also matches "a" itself.
+	prefix = strings.TrimSuffix(prefix, "/")
+	i, _ := slices.BinarySearch(sorted, prefix)
+	for _, f := range sorted[i:] {
+		if !strings.HasPrefix(f, prefix) {
+			break
+		}
+		// Match per file as the other conditions do: doublestar's
+		// ValidatePattern disagrees with Match on some escapes.
+		if ok, err := doublestar.Match(pattern, f); ok && err == nil {
 			return true
 		}
 	}

@@ -2,8 +2,10 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 )
@@ -210,4 +212,25 @@ func describePlan(p *Plan) string {
 		s += sk.Pipeline.Name + ": " + sk.Reason
 	}
 	return s
+}
+
+// TestAnyFileAgreesWithDoublestar checks the prefix search against
+// matching every file one by one.
+func TestAnyFileAgreesWithDoublestar(t *testing.T) {
+	t.Parallel()
+	files := []string{"a", "a/b.go", "a/b/c.md", "ab", "lib", "lib/x", "x*y", "x/y/z.go", "{a}", "services/api/x.go", "services/apix/y.go"}
+	patterns := []string{"a/**", "a", "a/*", "a*", "lib/**", `x\*y`, "x/**/*.go", "**/*.go", "{a,lib}/**", "services/api/**", "services/api*/**",
+		"services/api", "[a", "\\{a}", "?", "*", "**", "", "z/**"}
+	slices.Sort(files) // anyFile's contract
+	for _, p := range patterns {
+		want := false
+		for _, f := range files {
+			if ok, _ := doublestar.Match(p, f); ok {
+				want = true
+			}
+		}
+		if got := anyFile(p, files); got != want {
+			t.Errorf("anyFile(%q) = %v, doublestar over every file says %v", p, got, want)
+		}
+	}
 }
