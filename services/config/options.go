@@ -19,6 +19,16 @@ type Options struct {
 	// (GitHub X-Hub-Signature-256 or GitLab X-Gitlab-Token); empty disables
 	// the endpoint.
 	HookSecret string
+	// Tree gives every repository per-directory configs
+	// (HANGAR_CONFIG_TREE); without it, the repositories listed in
+	// _hangar/config-tree.yaml of the config repository get them.
+	Tree bool
+	// TreeMaxDirs bounds how many directories may contribute pipelines
+	// to one build (HANGAR_CONFIG_TREE_MAX_DIRS).
+	TreeMaxDirs int
+	// RepoSCM reads built repositories for per-directory configs; FromEnv
+	// fills it from the SCM settings (HANGAR_SCM…), nil without them.
+	RepoSCM RepoSCM
 }
 
 // DefaultExtensions are the file kinds looked up, YAML first.
@@ -29,11 +39,14 @@ var DefaultExtensions = []string{".yaml", ".yml", ".star", ".jsonnet"}
 func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 	r := envconf.New(lookup)
 	o := Options{
-		Signature:  httpsig.ReadSettings(r, "DRONE_YAML_SECRET", "DRONE_SECRET"),
-		Exclusive:  r.Bool(false, "HANGAR_CONFIG_EXCLUSIVE"),
-		Extensions: r.List(DefaultExtensions, "HANGAR_CONFIG_EXTENSIONS"),
-		HookSecret: r.String("", "HANGAR_REPO_WEBHOOK_SECRET"),
+		Signature:   httpsig.ReadSettings(r, "DRONE_YAML_SECRET", "DRONE_SECRET"),
+		Exclusive:   r.Bool(false, "HANGAR_CONFIG_EXCLUSIVE"),
+		Extensions:  r.List(DefaultExtensions, "HANGAR_CONFIG_EXTENSIONS"),
+		HookSecret:  r.String("", "HANGAR_REPO_WEBHOOK_SECRET"),
+		Tree:        r.Bool(false, "HANGAR_CONFIG_TREE"),
+		TreeMaxDirs: r.Int(20, "HANGAR_CONFIG_TREE_MAX_DIRS"),
 	}
+	r.Check(o.TreeMaxDirs > 0, "HANGAR_CONFIG_TREE_MAX_DIRS", "must be positive")
 	for _, e := range o.Extensions {
 		r.Check(len(e) > 1 && e[0] == '.', "HANGAR_CONFIG_EXTENSIONS", "%q must start with a dot", e)
 	}

@@ -22,7 +22,7 @@ func TestOptionsFromEnv(t *testing.T) {
 	}
 	want := Options{
 		Signature: httpsig.Settings{Secret: "per-service", Skew: 2 * time.Minute, MaxBody: 512 << 10},
-		Exclusive: true, Extensions: DefaultExtensions,
+		Exclusive: true, Extensions: DefaultExtensions, TreeMaxDirs: 20,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("OptionsFromEnv (-want +got):\n%s", diff)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/drone/drone-go/drone"
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,6 +17,7 @@ import (
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/reqlog"
+	"github.com/hangar-ci/hangar/shared/scm"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/tree"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -27,6 +29,7 @@ const Name = "config"
 type service struct {
 	opts    Options
 	repo    tree.Tree
+	mono    *monorepo
 	answers *answers
 	lookups *prometheus.CounterVec
 	resends prometheus.Counter
@@ -37,6 +40,15 @@ func FromEnv(lookup envconf.Lookup, env server.Env) (*server.Service, error) {
 	opts, err := OptionsFromEnv(lookup)
 	if err != nil {
 		return nil, err
+	}
+	c, err := scm.FromEnv(lookup)
+	if err != nil {
+		return nil, err
+	}
+	if rs, ok := c.(RepoSCM); ok {
+		opts.RepoSCM = rs
+	} else if opts.Tree {
+		return nil, errors.New("config: HANGAR_CONFIG_TREE needs the SCM settings (HANGAR_SCM and its token) to read built repositories")
 	}
 	return New(opts, env)
 }
@@ -64,6 +76,7 @@ func newService(opts Options, env server.Env) (*service, http.Handler, error) {
 	s := &service{
 		opts:    opts,
 		repo:    env.Repo,
+		mono:    &monorepo{scm: opts.RepoSCM, central: env.Repo, all: opts.Tree, maxDirs: max(opts.TreeMaxDirs, 1)},
 		answers: newAnswers(env.Repo, 1024),
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hangar_config_lookups_total",
@@ -121,6 +134,17 @@ func (s *service) lookup(r *http.Request) (*answer, error) {
 	}
 	ns, name := req.Repo.Names()
 	ans := &answer{slug: ns + "/" + name, branch: req.Build.Target, event: req.Build.Event, status: http.StatusOK}
+	// Names are checked before anything is read.
+	if _, err := candidates(ns, name, req.Build.Target); err != nil {
+		return ans, err
+	}
+	if data, dirs, ok, err := s.mono.lookup(r, ans.slug); err != nil || ok {
+		if err != nil {
+			return ans, err
+		}
+		ans.found = Found{Path: strings.Join(dirs, ","), Level: LevelTree}
+		return ans, ans.encode(drone.Config{Data: string(data), Kind: "yaml"})
+	}
 	f, err := find(r.Context(), s.repo, s.opts.Extensions, ns, name, req.Build.Target)
 	if err != nil {
 		return ans, err
@@ -135,12 +159,17 @@ func (s *service) lookup(r *http.Request) (*answer, error) {
 		return ans, nil
 	}
 	kind := wire.ScriptKind(f.Path)
-	body, err := json.Marshal(drone.Config{Data: wire.MarkScript(kind, f.Path, f.Data), Kind: kind})
+	return ans, ans.encode(drone.Config{Data: wire.MarkScript(kind, f.Path, f.Data), Kind: kind})
+}
+
+// encode sets the answer's body.
+func (a *answer) encode(c drone.Config) error {
+	body, err := json.Marshal(c)
 	if err != nil {
-		return ans, httperr.Wrap(httperr.Internal, err, "cannot encode the answer")
+		return httperr.Wrap(httperr.Internal, err, "cannot encode the answer")
 	}
-	ans.body = append(body, '\n')
-	return ans, nil
+	a.body = append(body, '\n')
+	return nil
 }
 
 // write sends an answer and notes it in the access log and metrics.

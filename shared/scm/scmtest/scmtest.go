@@ -75,7 +75,8 @@ func newServer(t testing.TB, h func(*Server) http.Handler) *Server {
 }
 
 // NewGitHub serves GET /api/v3/repos/{owner}/{repo}/contents/{path}?ref=…
-// with GitHub's JSON file object (base64 content) or its 404 body. Point
+// with GitHub's JSON file object (base64 content) or its 404 body, the
+// recursive git tree of a ref, and History's endpoints. Point
 // scm.NewGitHub at s.URL+"/api/v3/".
 func NewGitHub(t testing.TB) *Server {
 	return newServer(t, func(s *Server) http.Handler {
@@ -97,21 +98,28 @@ func NewGitHub(t testing.TB) *Server {
 			})
 		})
 		s.History.RegisterGitHub(mux, "/api/v3")
+		mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/git/trees/{sha}", s.githubTree)
 		return mux
 	})
 }
 
 // NewGitLab serves GET /api/v4/projects/{id}/repository/files/{path}/raw?ref=…
-// with the raw bytes or GitLab's 404 body. Point scm.NewGitLab at
-// s.URL+"/api/v4".
+// with the raw bytes or GitLab's 404 body, the recursive repository tree,
+// and History's endpoints. Point scm.NewGitLab at s.URL+"/api/v4".
 func NewGitLab(t testing.TB) *Server {
 	return newServer(t, func(s *Server) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			// The project id and file path are URL-encoded single segments.
 			rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/v4/projects/")
 			if parts := strings.Split(rest, "/"); ok && len(parts) > 1 {
-				if slug, err := url.PathUnescape(parts[0]); err == nil && s.History.ServeGitLab(w, r, slug, parts[1:]) {
-					return
+				if slug, err := url.PathUnescape(parts[0]); err == nil {
+					if s.History.ServeGitLab(w, r, slug, parts[1:]) {
+						return
+					}
+					if r.Method == http.MethodGet && len(parts) == 3 && parts[1] == "repository" && parts[2] == "tree" {
+						s.gitlabTree(w, r, slug)
+						return
+					}
 				}
 			}
 			id, rest, ok2 := strings.Cut(rest, "/repository/files/")

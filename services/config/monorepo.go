@@ -1,0 +1,281 @@
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/hangar-ci/hangar/shared/httperr"
+	"github.com/hangar-ci/hangar/shared/pipeline"
+	"github.com/hangar-ci/hangar/shared/scm"
+	"github.com/hangar-ci/hangar/shared/tree"
+	"github.com/hangar-ci/hangar/shared/wire"
+)
+
+// LevelTree marks an answer merged from the built repository's
+// per-directory pipeline files.
+const LevelTree Level = "tree"
+
+// TreeSettingsPath is the config repository file that turns per-directory
+// configs on for some repositories: `repos: [slug globs]`.
+const TreeSettingsPath = "_hangar/config-tree.yaml"
+
+// RepoSCM reads the repository being built: its files, its file list and
+// a build's changed files. shared/scm's GitHub and GitLab clients are one.
+type RepoSCM interface {
+	scm.Client
+	scm.Changer
+	scm.Lister
+}
+
+// monorepo answers a build with the pipelines of the nearest pipeline file
+// above each changed file of the built repository, merged into one
+// multi-document config, each pipeline renamed <dir>/<name> so that
+// directories never collide. Drone sends a config extension no changed
+// files, so they are asked of the SCM with the build's before and after
+// (scm.Changer: compare, pull request files, merge base for new branches).
+// Builds without a diff (cron, custom, tag, promote) and builds whose list
+// is incomplete get every directory's pipelines.
+type monorepo struct {
+	scm     RepoSCM
+	central tree.Tree
+	all     bool // HANGAR_CONFIG_TREE: every repository
+	maxDirs int
+}
+
+// treeRequest is what per-directory configs read of Drone's request
+// beyond wire.Subject (drone-go's field names).
+type treeRequest struct {
+	Repo struct {
+		Branch string `json:"default_branch"`
+		Config string `json:"config_path"`
+	} `json:"repo"`
+	Build struct {
+		Event  string `json:"event"`
+		Target string `json:"target"`
+		Ref    string `json:"ref"`
+		Before string `json:"before"`
+		After  string `json:"after"`
+	} `json:"build"`
+}
+
+// enabled reports whether slug gets per-directory configs.
+func (m *monorepo) enabled(ctx context.Context, slug string) (bool, error) {
+	if m.all {
+		return true, nil
+	}
+	data, err := m.central.ReadFile(ctx, TreeSettingsPath)
+	switch {
+	case errors.Is(err, tree.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, httperr.Wrap(httperr.Unavailable, err, "config repository unavailable reading %s: %v", TreeSettingsPath, err)
+	}
+	var s struct {
+		Repos []string `yaml:"repos"`
+	}
+	if err := yaml.Unmarshal(data, &s); err != nil {
+		return false, httperr.Wrap(httperr.Unprocessable, err, "%s: %v", TreeSettingsPath, err)
+	}
+	for _, g := range s.Repos {
+		if ok, _ := doublestar.Match(g, slug); ok {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// lookup answers r for slug, or reports false when slug does not use
+// per-directory configs or its repository has no pipeline file for this
+// change (the usual lookup then runs).
+func (m *monorepo) lookup(r *http.Request, slug string) ([]byte, []string, bool, error) {
+	if m == nil {
+		return nil, nil, false, nil
+	}
+	ctx := r.Context()
+	on, err := m.enabled(ctx, slug)
+	if err != nil || !on {
+		return nil, nil, false, err
+	}
+	if m.scm == nil {
+		return nil, nil, false, httperr.New(httperr.Unavailable, "per-directory configs for %s need the SCM settings (HANGAR_SCM and its token)", slug)
+	}
+	var req treeRequest
+	if err := wire.Decode(r, &req); err != nil {
+		return nil, nil, false, err
+	}
+	if req.Build.After == "" {
+		return nil, nil, false, httperr.New(httperr.Invalid, "per-directory configs need the build's commit (build.after)")
+	}
+	name := path.Base(req.Repo.Config)
+	if req.Repo.Config == "" {
+		name = ".drone.yml"
+	}
+	if ext := path.Ext(name); ext != ".yml" && ext != ".yaml" {
+		return nil, nil, false, httperr.New(httperr.Unprocessable, "per-directory configs merge YAML files; %s is not one", name)
+	}
+	dirs, err := m.dirs(ctx, slug, name, req)
+	if err != nil || len(dirs) == 0 {
+		return nil, nil, false, err
+	}
+	if len(dirs) > m.maxDirs {
+		return nil, nil, false, httperr.New(httperr.Unprocessable, "%d directories of %s have pipelines for this build (%s …), over the limit of %d (HANGAR_CONFIG_TREE_MAX_DIRS)",
+			len(dirs), slug, strings.Join(dirs[:min(3, len(dirs))], ", "), m.maxDirs)
+	}
+	var out []byte
+	for _, d := range dirs {
+		p := path.Join(d, name)
+		data, err := m.scm.ReadFile(ctx, slug, req.Build.After, p)
+		if err != nil {
+			return nil, nil, false, httperr.Wrap(httperr.Unavailable, err, "reading %s of %s: %v", p, slug, err)
+		}
+		docs, err := prefixPipelines(data, d)
+		if err != nil {
+			return nil, nil, false, httperr.Wrap(httperr.Unprocessable, err, "%s of %s: %v", p, slug, err)
+		}
+		out = append(out, docs...)
+	}
+	// The merged file must still be a valid manifest: names unique and
+	// every dependency declared earlier.
+	mf, err := pipeline.Parse(out)
+	if err == nil {
+		err = pipeline.LintManifest(mf)
+	}
+	if err != nil {
+		return nil, nil, false, httperr.Wrap(httperr.Unprocessable, err, "merged per-directory configs of %s: %v", slug, err)
+	}
+	return out, dirs, true, nil
+}
+
+// dirs returns the directories (sorted, "." for the root) whose pipeline
+// file is the nearest above some changed file, or every directory with
+// one when the build has no usable diff.
+func (m *monorepo) dirs(ctx context.Context, slug, name string, req treeRequest) ([]string, error) {
+	files, truncated, err := m.scm.Files(ctx, slug, req.Build.After)
+	if err != nil {
+		return nil, httperr.Wrap(httperr.Unavailable, err, "listing %s: %v", slug, err)
+	}
+	if truncated {
+		return nil, httperr.New(httperr.Unprocessable, "%s has too many files for the SCM to list at once: per-directory configs cannot find its pipeline files", slug)
+	}
+	has := map[string]bool{}
+	for _, f := range files {
+		if path.Base(f) == name {
+			has[path.Dir(f)] = true
+		}
+	}
+	all := true
+	var changed []string
+	switch req.Build.Event {
+	case "push", "pull_request":
+		cs, err := m.scm.Changes(ctx, scm.ChangeRequest{Slug: slug, Event: req.Build.Event, Before: req.Build.Before, After: req.Build.After,
+			Ref: req.Build.Ref, Target: req.Build.Target, DefaultBranch: req.Repo.Branch})
+		if err != nil {
+			return nil, httperr.Wrap(httperr.Unavailable, err, "changed files of %s: %v", slug, err)
+		}
+		all, changed = cs.Incomplete, cs.Files
+	}
+	set := map[string]bool{}
+	if all {
+		set = has
+	}
+	for _, f := range changed {
+		for d := path.Dir(f); ; d = path.Dir(d) {
+			if has[d] {
+				set[d] = true
+				break
+			}
+			if d == "." || d == "/" {
+				break
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for d := range set {
+		out = append(out, d)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// prefixPipelines returns the documents of a pipeline file with every
+// pipeline's name and same-file depends_on prefixed by dir ("services/api/
+// build"; an unnamed pipeline becomes "services/api/default"). The root's
+// pipelines keep their names. Signatures are dropped: the merged file is
+// nobody's signed file.
+func prefixPipelines(data []byte, dir string) ([]byte, error) {
+	m, err := pipeline.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for _, r := range m.Resources {
+		switch r.(type) {
+		case *pipeline.Signature:
+			continue
+		case *pipeline.Pipeline:
+			if dir != "." {
+				raw, err := renamePipeline(r.Source().Raw, dir+"/")
+				if err != nil {
+					return nil, err
+				}
+				out = append(append(out, "---\n"...), raw...)
+				continue
+			}
+		}
+		out = append(append(out, "---\n"...), r.Source().Raw...)
+	}
+	return out, nil
+}
+
+// renamePipeline rewrites one pipeline document's name and depends_on.
+func renamePipeline(raw []byte, prefix string) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("a pipeline document is not a mapping")
+	}
+	root := doc.Content[0]
+	named := false
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		switch k.Value {
+		case "name":
+			name := v.Value
+			if name == "" {
+				name = "default"
+			}
+			*v = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: prefix + name}
+			named = true
+		case "depends_on":
+			if v.Kind == yaml.AliasNode {
+				v = v.Alias
+			}
+			deps := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+			for _, d := range v.Content {
+				deps.Content = append(deps.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: prefix + d.Value})
+			}
+			root.Content[i+1] = deps
+		}
+	}
+	if !named {
+		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "name"},
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: prefix + "default"})
+	}
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	return []byte(b.String()), nil
+}
