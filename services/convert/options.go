@@ -68,6 +68,10 @@ type Options struct {
 	// Starlark conversions are stopped (HANGAR_CONVERT_MEMORY_LIMIT); 0
 	// disables the watch.
 	MemoryLimit int64
+	// Paths turns on the paths mode (HANGAR_CONVERT_PATHS): `trigger:
+	// paths` and `when: paths` evaluated against the build's changed files,
+	// read through RepoFiles, which must then list them (scm.Changer).
+	Paths bool
 }
 
 // DefaultJsonnetWorker is the worker command FromEnv uses; the hangar
@@ -94,6 +98,7 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 		JsonnetMemory:   r.Bytes(DefaultJsonnetMemory, "HANGAR_CONVERT_JSONNET_MEMORY"),
 		MemoryLimit:     r.Bytes(DefaultMemoryLimit, "HANGAR_CONVERT_MEMORY_LIMIT"),
 		Concurrency:     r.Int(2*runtime.NumCPU(), "HANGAR_CONVERT_CONCURRENCY"),
+		Paths:           r.Bool(false, "HANGAR_CONVERT_PATHS"),
 	}
 	// Drone reads 0 as "no limit"; an operator's existing setting keeps
 	// working, with the wall-clock limit and a ceiling still in force.

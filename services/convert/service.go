@@ -23,6 +23,7 @@ import (
 	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/lru"
 	"github.com/hangar-ci/hangar/shared/reqlog"
+	"github.com/hangar-ci/hangar/shared/scm"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/tree"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -105,7 +106,15 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	mux := http.NewServeMux()
 	// Registered without a method so the verifier answers a GET with its
 	// reason instead of the mux's bare 405.
-	mux.Handle("/{$}", v.Middleware(http.HandlerFunc(s.convert)))
+	var h http.Handler = http.HandlerFunc(s.convert)
+	if opts.Paths {
+		c, ok := opts.RepoFiles.(scm.Changer)
+		if !ok {
+			return nil, errors.New("convert: HANGAR_CONVERT_PATHS needs the SCM settings (HANGAR_SCM and its token) to list changed files")
+		}
+		h = &pathsFilter{changes: scm.NewChangeCache(c, 1024), next: h}
+	}
+	mux.Handle("/{$}", v.Middleware(h))
 	return &server.Service{Name: Name, Handler: mux}, nil
 }
 
