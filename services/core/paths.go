@@ -132,3 +132,25 @@ func (f *pathFilter) report(ctx context.Context, b *model.Build) (*model.PathRep
 	}
 	return r, err
 }
+
+// runnerConfig returns the pipeline file the runners get: Drone leaves
+// step conditions to the runners, which do not know the changed files, so
+// the steps a `when: paths` skipped have their when replaced by one no
+// build matches (pipeline.Disable) and the runner skips them by Drone's
+// own rules. The signature of a protected repository was verified over
+// the file as written, before this rewrite; runners do not check it, and
+// the rewrite only takes work away. A file that cannot be rewritten
+// (anchored steps) is kept as it was: those steps run.
+func runnerConfig(ctx context.Context, data string, plan *pipeline.Plan) string {
+	u := pipeline.UnitsOf(plan)
+	if len(u.Steps) == 0 {
+		return data
+	}
+	u.Pipelines = nil // skipped pipelines have no stage to run
+	out, err := pipeline.Disable([]byte(data), u)
+	if err != nil {
+		reqlog.From(ctx).Warn("steps skipped by paths left to run", slog.String("error", err.Error()))
+		return data
+	}
+	return string(out)
+}
