@@ -176,10 +176,15 @@ type changeCache struct {
 	cache *lru.Cache[ChangeRequest, *ChangeSet]
 }
 
+// changeCacheBytes bounds a change cache's memory beside its entry count:
+// a pull request may list thousands of paths.
+const changeCacheBytes = 64 << 20
+
 // NewChangeCache returns next with its answers kept for up to entries
-// requests. Errors are not kept.
+// requests (and 64 MiB of paths). Errors are not kept. Callers share
+// the cached sets and must not modify them.
 func NewChangeCache(next Changer, entries int) Changer {
-	return &changeCache{next: next, cache: lru.New[ChangeRequest, *ChangeSet](entries, 0)}
+	return &changeCache{next: next, cache: lru.New[ChangeRequest, *ChangeSet](entries, changeCacheBytes)}
 }
 
 func (c *changeCache) Changes(ctx context.Context, req ChangeRequest) (*ChangeSet, error) {
@@ -190,6 +195,10 @@ func (c *changeCache) Changes(ctx context.Context, req ChangeRequest) (*ChangeSe
 	if err != nil {
 		return nil, err
 	}
-	c.cache.Add(req, cs, 0)
+	size := int64(len(cs.Note)) + 64
+	for _, f := range cs.Files {
+		size += int64(len(f)) + 16
+	}
+	c.cache.Add(req, cs, size)
 	return cs, nil
 }
