@@ -36,9 +36,12 @@ var monoFiles = map[string]string{
 // monoSCM serves the built repository octo/mono at commit h3, pushed over
 // h1 with two commits: one under services/api (deep), one under
 // services/web.
-func monoSCM(t *testing.T) RepoSCM {
+func monoSCM(t *testing.T, provider string) RepoSCM {
 	t.Helper()
 	api := scmtest.NewGitHub(t)
+	if provider == "gitlab" {
+		api = scmtest.NewGitLab(t)
+	}
 	for p, c := range monoFiles {
 		api.Set("octo/mono", "h3", p, []byte(c))
 	}
@@ -49,6 +52,13 @@ func monoSCM(t *testing.T) RepoSCM {
 	api.History.Branch("octo/mono", "main", "h1")
 	for p, c := range monoFiles {
 		api.Set("octo/mono", "h4", p, []byte(c))
+	}
+	if provider == "gitlab" {
+		gl, err := scm.NewGitLab(api.URL+"/api/v4", "token", http.DefaultClient)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return gl
 	}
 	gh, err := scm.NewGitHub(api.URL+"/api/v3/", "token", http.DefaultClient)
 	if err != nil {
@@ -110,7 +120,15 @@ func pipelinesOf(t *testing.T, data string) []string {
 // without a diff and a cap on contributing directories.
 func TestMonorepoConfigs(t *testing.T) {
 	t.Parallel()
-	rs := monoSCM(t)
+	for _, provider := range []string{"github", "gitlab"} {
+		t.Run(provider, func(t *testing.T) {
+			t.Parallel()
+			testMonorepoConfigs(t, monoSCM(t, provider))
+		})
+	}
+}
+
+func testMonorepoConfigs(t *testing.T, rs RepoSCM) {
 	central, _ := servicetest.Tree(t, map[string]string{"default.yaml": "kind: pipeline\nname: central\n"})
 	url := startTreeService(t, central, map[string]string{"HANGAR_CONFIG_TREE": "true"}, rs)
 	client := droneconfig.Client(url, testSecret, false)
@@ -164,7 +182,7 @@ func TestMonorepoSetting(t *testing.T) {
 		"default.yaml":             "kind: pipeline\nname: central\n",
 		"_hangar/config-tree.yaml": "repos: [octo/*]\n",
 	})
-	url := startTreeService(t, central, nil, monoSCM(t))
+	url := startTreeService(t, central, nil, monoSCM(t, "github"))
 	client := droneconfig.Client(url, testSecret, false)
 	got, err := client.Find(context.Background(), monoRequest("push", "h3", "h4"))
 	if err != nil || got.Data == "" || !strings.Contains(got.Data, "name: lint") {
