@@ -48,6 +48,12 @@ func startService(t testing.TB, repo tree.Tree, env map[string]string) (string, 
 // startServiceLogging is startService with the log going to w.
 func startServiceLogging(t testing.TB, repo tree.Tree, env map[string]string, w io.Writer) string {
 	t.Helper()
+	return startWith(t, repo, env, w, func(*Options) {})
+}
+
+// startWith is startServiceLogging with the options edited before start.
+func startWith(t testing.TB, repo tree.Tree, env map[string]string, w io.Writer, edit func(*Options)) string {
+	t.Helper()
 	vars := map[string]string{"DRONE_SECRET": testSecret}
 	for k, v := range env {
 		vars[k] = v
@@ -56,6 +62,7 @@ func startServiceLogging(t testing.TB, repo tree.Tree, env map[string]string, w 
 	if err != nil {
 		t.Fatal(err)
 	}
+	edit(&opts)
 	senv := servicetest.Env(repo, w)
 	svc, err := New(opts, senv)
 	if err != nil {

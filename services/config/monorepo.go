@@ -3,7 +3,6 @@ package config
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"path"
 	"slices"
@@ -136,7 +135,11 @@ func (m *monorepo) lookup(r *http.Request, slug string) ([]byte, []string, bool,
 		if err != nil {
 			return nil, nil, false, httperr.Wrap(httperr.Unavailable, err, "reading %s of %s: %v", p, slug, err)
 		}
-		docs, err := prefixPipelines(data, d)
+		prefix := d + "/"
+		if d == "." {
+			prefix = "" // the root's pipelines keep their names
+		}
+		docs, err := pipeline.Prefix(data, prefix)
 		if err != nil {
 			return nil, nil, false, httperr.Wrap(httperr.Unprocessable, err, "%s of %s: %v", p, slug, err)
 		}
@@ -203,79 +206,4 @@ func (m *monorepo) dirs(ctx context.Context, slug, name string, req treeRequest)
 	}
 	slices.Sort(out)
 	return out, nil
-}
-
-// prefixPipelines returns the documents of a pipeline file with every
-// pipeline's name and same-file depends_on prefixed by dir ("services/api/
-// build"; an unnamed pipeline becomes "services/api/default"). The root's
-// pipelines keep their names. Signatures are dropped: the merged file is
-// nobody's signed file.
-func prefixPipelines(data []byte, dir string) ([]byte, error) {
-	m, err := pipeline.Parse(data)
-	if err != nil {
-		return nil, err
-	}
-	var out []byte
-	for _, r := range m.Resources {
-		switch r.(type) {
-		case *pipeline.Signature:
-			continue
-		case *pipeline.Pipeline:
-			if dir != "." {
-				raw, err := renamePipeline(r.Source().Raw, dir+"/")
-				if err != nil {
-					return nil, err
-				}
-				out = append(append(out, "---\n"...), raw...)
-				continue
-			}
-		}
-		out = append(append(out, "---\n"...), r.Source().Raw...)
-	}
-	return out, nil
-}
-
-// renamePipeline rewrites one pipeline document's name and depends_on.
-func renamePipeline(raw []byte, prefix string) ([]byte, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, err
-	}
-	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("a pipeline document is not a mapping")
-	}
-	root := doc.Content[0]
-	named := false
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		switch k.Value {
-		case "name":
-			name := v.Value
-			if name == "" {
-				name = "default"
-			}
-			*v = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: prefix + name}
-			named = true
-		case "depends_on":
-			if v.Kind == yaml.AliasNode {
-				v = v.Alias
-			}
-			deps := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-			for _, d := range v.Content {
-				deps.Content = append(deps.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: prefix + d.Value})
-			}
-			root.Content[i+1] = deps
-		}
-	}
-	if !named {
-		root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "name"},
-			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: prefix + "default"})
-	}
-	var b strings.Builder
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return nil, err
-	}
-	return []byte(b.String()), nil
 }

@@ -10,7 +10,6 @@ import (
 	droneconfig "github.com/drone/drone-go/plugin/config"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/pipeline"
 	"github.com/hangar-ci/hangar/shared/scm"
 	"github.com/hangar-ci/hangar/shared/scm/scmtest"
@@ -69,21 +68,7 @@ func monoSCM(t *testing.T, provider string) RepoSCM {
 
 func startTreeService(t *testing.T, central tree.Tree, env map[string]string, rs RepoSCM) string {
 	t.Helper()
-	vars := map[string]string{"DRONE_SECRET": testSecret}
-	for k, v := range env {
-		vars[k] = v
-	}
-	opts, err := OptionsFromEnv(envconf.Map(vars))
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.RepoSCM = rs
-	senv := servicetest.Env(central, nil)
-	svc, err := New(opts, senv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return servicetest.Start(t, svc, senv)
+	return startWith(t, central, env, nil, func(o *Options) { o.RepoSCM = rs })
 }
 
 func monoRequest(event, before, after string) *droneconfig.Request {

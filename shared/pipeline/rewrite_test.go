@@ -92,3 +92,36 @@ steps:
 		t.Errorf("anchored step: got %v, want errAnchored", err)
 	}
 }
+
+// TestPrefix renames pipelines and their dependencies, drops signatures
+// and keeps other documents.
+func TestPrefix(t *testing.T) {
+	t.Parallel()
+	const file = "kind: pipeline\nsteps:\n- name: s\n  image: x\n---\nkind: pipeline\nname: test\ndepends_on: [default]\nsteps:\n- name: s\n  image: x\n---\nkind: secret\nname: token\nget:\n  path: p\n---\nkind: signature\nhmac: ab\n"
+	out, err := Prefix([]byte(file), "services/api/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Parse(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range m.Resources {
+		switch r := r.(type) {
+		case *Pipeline:
+			got = append(got, r.Name+"<-"+strings.Join(r.DependsOn, ","))
+		default:
+			got = append(got, r.GetKind())
+		}
+	}
+	if want := "services/api/default<-|services/api/test<-services/api/default|secret"; strings.Join(got, "|") != want {
+		t.Errorf("got %s, want %s", strings.Join(got, "|"), want)
+	}
+	if root, err := Prefix([]byte(file), ""); err != nil || strings.Contains(string(root), "signature") || !strings.Contains(string(root), "name: test\ndepends_on: [default]") {
+		t.Errorf("root: got %q, %v; want names kept and the signature dropped", root, err)
+	}
+	if _, err := Prefix([]byte("kind: pipeline\nname: &n a\nsteps: []\n"), "x/"); err == nil {
+		t.Error("anchored name: got no error")
+	}
+}

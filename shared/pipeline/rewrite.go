@@ -49,7 +49,6 @@ func stageName(p *Pipeline) string {
 // never is the condition no build matches: Drone skips a pipeline whose
 // trigger, and a runner a step whose when, has it.
 func never() *yaml.Node {
-	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
 	exclude := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "*", Style: yaml.DoubleQuotedStyle}}}
 	event := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{str("exclude"), exclude}}
 	return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{str("event"), event}}
@@ -121,14 +120,79 @@ func disableIn(raw []byte, pipeline bool, steps map[string]bool) ([]byte, error)
 			}
 		}
 	}
+	return encode(&doc)
+}
+
+func encode(doc *yaml.Node) ([]byte, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
 }
+
+// Prefix returns data with every pipeline renamed prefix+name (an unnamed
+// one prefix+"default") and its depends_on renamed alike, so that files
+// merged side by side never collide and keep their dependencies. Other
+// documents keep their text; signature documents are dropped, since the
+// result is nobody's signed file. Every document is preceded by "---".
+func Prefix(data []byte, prefix string) ([]byte, error) {
+	m, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	for _, r := range m.Resources {
+		raw := r.Source().Raw
+		switch r.(type) {
+		case *Signature:
+			continue
+		case *Pipeline:
+			if prefix != "" {
+				if raw, err = rename(raw, prefix); err != nil {
+					return nil, err
+				}
+			}
+		}
+		out.WriteString("---\n")
+		out.Write(raw)
+	}
+	return out.Bytes(), nil
+}
+
+// rename rewrites one pipeline document's name and depends_on.
+func rename(raw []byte, prefix string) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("not a mapping")
+	}
+	root := doc.Content[0]
+	for _, k := range []string{"name", "depends_on"} {
+		if i := keyIndex(root, k); i >= 0 && root.Content[i+1].Anchor != "" {
+			return nil, fmt.Errorf("%s carries a YAML anchor other nodes may alias: not renamed", k)
+		}
+	}
+	name := "default"
+	if i := keyIndex(root, "name"); i >= 0 && resolve(root.Content[i+1]).Value != "" {
+		name = resolve(root.Content[i+1]).Value
+	}
+	set(root, "name", str(prefix+name))
+	if i := keyIndex(root, "depends_on"); i >= 0 {
+		deps := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for _, d := range resolve(root.Content[i+1]).Content {
+			deps.Content = append(deps.Content, str(prefix+resolve(d).Value))
+		}
+		root.Content[i+1] = deps
+	}
+	return encode(&doc)
+}
+
+func str(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v} }
 
 // errAnchored refuses to rewrite a node other nodes may alias: the
 // aliases would change too, or lose their anchor.
@@ -166,5 +230,5 @@ func set(m *yaml.Node, key string, v *yaml.Node) {
 		m.Content[i+1] = v
 		return
 	}
-	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
+	m.Content = append(m.Content, str(key), v)
 }
