@@ -54,8 +54,8 @@ type Changer interface {
 // compare answering this many is taken as truncated.
 const GitHubCompareCap = 300
 
-// GitHubPullFilesCap is the most files GitHub's pull request files API
-// lists, across all pages.
+// GitHubPullFilesCap is the most files GitHub's pull request files and
+// single commit APIs list, across all pages.
 const GitHubPullFilesCap = 3000
 
 // diff is one provider answer: the files and, when the provider knows,
@@ -73,6 +73,9 @@ type differ interface {
 	compare(ctx context.Context, slug, base, head string) (diff, error)
 	// pullFiles lists a pull or merge request's own files.
 	pullFiles(ctx context.Context, slug string, number int64) (diff, error)
+	// commitFiles lists one commit's files and reports whether it is a
+	// root commit (no parent), whose files are then the whole change.
+	commitFiles(ctx context.Context, slug, sha string) (d diff, root bool, err error)
 }
 
 var pullRef = regexp.MustCompile(`^refs/(?:pull|merge-requests)/([0-9]+)/(?:head|merge)$`)
@@ -83,7 +86,9 @@ var pullRef = regexp.MustCompile(`^refs/(?:pull|merge-requests)/([0-9]+)/(?:head
 //     force push), the files of those replaced commits count too;
 //   - push creating a branch (before zero): compare with the merge base of
 //     the default branch, every commit of the new branch counted, never
-//     only the tip;
+//     only the tip; the first push of the default branch itself is a
+//     single commit's files when that commit is the repository's first,
+//     else unknown (everything runs);
 //   - pull request: the request's own files (paged), not a diff against
 //     its base's tip at hook time;
 //   - tag, cron, promote, rollback, custom: no diff.
@@ -115,7 +120,16 @@ func changesFor(ctx context.Context, d differ, req ChangeRequest) (*ChangeSet, e
 func pushChanges(ctx context.Context, d differ, req ChangeRequest) (*ChangeSet, error) {
 	if isZero(req.Before) {
 		if req.DefaultBranch == "" || req.DefaultBranch == req.Target {
-			return &ChangeSet{Incomplete: true, Note: "first push of the default branch: nothing to compare with"}, nil
+			// No branch to compare with: only a root commit's own files
+			// are the whole change; any longer history is unknown.
+			df, root, err := d.commitFiles(ctx, req.Slug, req.After)
+			if err != nil {
+				return nil, err
+			}
+			if !root {
+				return &ChangeSet{Incomplete: true, Note: "first push of the default branch: nothing to compare with"}, nil
+			}
+			return setFrom(df, "first commit of the repository"), nil
 		}
 		df, err := d.compare(ctx, req.Slug, req.DefaultBranch, req.After)
 		if err != nil {

@@ -70,3 +70,37 @@ func (g githubDiffer) pullFiles(ctx context.Context, slug string, number int64) 
 	}
 	return d, nil
 }
+
+// commitFiles pages through GET /repos/{o}/{r}/commits/{sha}, whose file
+// list is paged and capped like a pull request's.
+func (g githubDiffer) commitFiles(ctx context.Context, slug, sha string) (diff, bool, error) {
+	owner, repo, err := splitSlug(slug)
+	if err != nil {
+		return diff{}, false, err
+	}
+	var d diff
+	root, n := false, 0
+	opt := &github.ListOptions{PerPage: 300}
+	for {
+		c, resp, err := g.c.Repositories.GetCommit(ctx, owner, repo, sha, opt)
+		if err != nil {
+			return diff{}, false, fmt.Errorf("github: commit %s@%s: %w", slug, short(sha), err)
+		}
+		root = len(c.Parents) == 0
+		for _, f := range c.Files {
+			n++
+			d.files = append(d.files, f.GetFilename())
+			if f.GetPreviousFilename() != "" {
+				d.files = append(d.files, f.GetPreviousFilename())
+			}
+		}
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	if n >= GitHubPullFilesCap {
+		d.truncated = fmt.Sprintf("GitHub lists at most %d files of a commit, so the list may be cut", GitHubPullFilesCap)
+	}
+	return d, root, nil
+}

@@ -60,3 +60,30 @@ func (g gitlabDiffer) pullFiles(ctx context.Context, slug string, iid int64) (di
 	}
 	return d, nil
 }
+
+// commitFiles asks GET /projects/:id/repository/commits/:sha for the
+// parents and pages through …/diff for the files.
+func (g gitlabDiffer) commitFiles(ctx context.Context, slug, sha string) (diff, bool, error) {
+	if _, _, err := splitSlug(slug); err != nil {
+		return diff{}, false, err
+	}
+	c, _, err := g.c.Commits.GetCommit(slug, sha, nil, gitlab.WithContext(ctx))
+	if err != nil {
+		return diff{}, false, fmt.Errorf("gitlab: commit %s@%s: %w", slug, short(sha), err)
+	}
+	var d diff
+	opt := &gitlab.GetCommitDiffOptions{ListOptions: gitlab.ListOptions{PerPage: 100}}
+	for {
+		diffs, resp, err := g.c.Commits.GetCommitDiff(slug, sha, opt, gitlab.WithContext(ctx))
+		if err != nil {
+			return diff{}, false, fmt.Errorf("gitlab: diff of %s@%s: %w", slug, short(sha), err)
+		}
+		for _, f := range diffs {
+			d.files = append(d.files, f.NewPath, f.OldPath)
+		}
+		if resp.NextPage == 0 {
+			return d, len(c.ParentIDs) == 0, nil
+		}
+		opt.Page = resp.NextPage
+	}
+}

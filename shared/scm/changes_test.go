@@ -26,6 +26,7 @@ const (
 //	old tip of a force push: m2 ← o1 (docs/dropped.md)
 //	big:     m2 ← b1 (301 files under gen/)
 //	pull/merge request 7: 250 files under pr/
+//	r1: a root commit of 350 files under init/ (another repository's first push)
 func history(h *scmtest.History) {
 	h.Commit(slug, "m1", "", scmtest.Change{Path: "README.md"})
 	h.Commit(slug, "m2", "m1", scmtest.Change{Path: "services/web/a.ts"})
@@ -37,6 +38,7 @@ func history(h *scmtest.History) {
 	h.Commit(slug, "o1", "m2", scmtest.Change{Path: "docs/dropped.md", Deleted: true})
 	h.Commit(slug, "b1", "m2", scmtest.Files("gen", 301)...)
 	h.Pull(slug, 7, scmtest.Files("pr", 250)...)
+	h.Commit(slug, "r1", "", scmtest.Files("init", 350)...)
 }
 
 type provider struct {
@@ -93,6 +95,8 @@ func TestChanges(t *testing.T) {
 			files: []string{"docs/dropped.md", "lib/util.go", "services/api/old.go", "services/api/x.go", "services/api/y.go"}, note: "force push"},
 		{name: "first push of the default branch fails open", req: push(zeros, "m2", "main"),
 			incomplete: map[string]bool{"github": true, "gitlab": true}, note: "nothing to compare with"},
+		{name: "first push of a root commit lists its files, every page", req: push(zeros, "r1", "main"),
+			files: names(scmtest.Files("init", 350)), note: "first commit of the repository"},
 		{name: "compare at GitHub's 300-file cap", req: push("m2", "b1", "big"),
 			files: names(scmtest.Files("gen", 301)), incomplete: map[string]bool{"github": true}},
 		{name: "tag has no diff", req: scm.ChangeRequest{Slug: slug, Event: "tag", After: "m2", Ref: "refs/tags/v1"}, noDiff: true, note: "tag builds have no diff"},

@@ -119,16 +119,21 @@ func NewGitHub(t testing.TB) *SCM {
 		})
 	})
 	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/commits/{sha}", func(w http.ResponseWriter, r *http.Request) {
-		c, ok := s.commit(r.PathValue("owner")+"/"+r.PathValue("repo"), r.PathValue("sha"))
-		if !ok {
+		slug := r.PathValue("owner") + "/" + r.PathValue("repo")
+		c, ok := s.commit(slug, r.PathValue("sha"))
+		// History adds parents and files to the commit's answer.
+		out, inHistory := s.History.GitHubCommit(w, r, slug, r.PathValue("sha"))
+		if !ok && !inHistory {
 			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"message": "No commit found for SHA: " + r.PathValue("sha")})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{
-			"sha":    r.PathValue("sha"),
-			"commit": map[string]any{"message": c.Message, "author": map[string]string{"name": c.AuthorName, "email": c.AuthorEmail}},
-			"author": map[string]string{"login": c.AuthorLogin, "avatar_url": c.Avatar},
-		})
+		if out == nil {
+			out = map[string]any{}
+		}
+		out["sha"] = r.PathValue("sha")
+		out["commit"] = map[string]any{"message": c.Message, "author": map[string]string{"name": c.AuthorName, "email": c.AuthorEmail}}
+		out["author"] = map[string]string{"login": c.AuthorLogin, "avatar_url": c.Avatar}
+		writeJSON(w, http.StatusOK, out)
 	})
 	mux.HandleFunc("POST /api/v3/repos/{owner}/{repo}/statuses/{sha}", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
@@ -192,12 +197,13 @@ func NewGitLab(t testing.TB) *SCM {
 			w.Write(b)
 		case r.Method == http.MethodGet && len(parts) == 4 && parts[1] == "repository" && parts[2] == "commits":
 			c, ok := s.commit(slug, parts[3])
-			if !ok {
+			parents, inHistory := s.History.Parents(slug, parts[3])
+			if !ok && !inHistory {
 				notFound(w, "Commit")
 				return
 			}
 			writeJSON(w, http.StatusOK, map[string]any{"id": parts[3], "message": c.Message, "title": strings.SplitN(c.Message, "\n", 2)[0],
-				"author_name": c.AuthorName, "author_email": c.AuthorEmail})
+				"author_name": c.AuthorName, "author_email": c.AuthorEmail, "parent_ids": parents})
 		case r.Method == http.MethodPost && len(parts) == 3 && parts[1] == "statuses":
 			body, _ := io.ReadAll(r.Body)
 			var in struct {

@@ -160,10 +160,14 @@ func (h *History) hit(kind string) {
 	h.mu.Unlock()
 }
 
-// page cuts n items into pages as both APIs do.
+// page cuts n items into pages as both APIs do, at most 100 a page.
 func page(q url.Values, n, def int) (lo, hi, p, per int) {
+	return pageMax(q, n, def, 100)
+}
+
+func pageMax(q url.Values, n, def, most int) (lo, hi, p, per int) {
 	p, per = atoi(q.Get("page"), 1), atoi(q.Get("per_page"), def)
-	per = min(max(per, 1), 100)
+	per = min(max(per, 1), most)
 	lo = min((p-1)*per, n)
 	return lo, min(lo+per, n), p, per
 }
@@ -239,32 +243,79 @@ func (h *History) RegisterGitHub(mux *http.ServeMux, prefix string) {
 			return
 		}
 		files = files[:min(len(files), 3000)]
-		lo, hi, p, per := page(r.URL.Query(), len(files), 30)
-		last := max((len(files)+per-1)/per, 1)
-		link := func(n int, rel string) string {
-			u := *r.URL
-			q := u.Query()
-			q.Set("page", strconv.Itoa(n))
-			q.Set("per_page", strconv.Itoa(per))
-			u.RawQuery = q.Encode()
-			return fmt.Sprintf(`<http://%s%s>; rel="%s"`, r.Host, u.String(), rel)
-		}
-		var links []string
-		if p < last {
-			links = append(links, link(p+1, "next"), link(last, "last"))
-		}
-		if p > 1 {
-			links = append(links, link(1, "first"), link(p-1, "prev"))
-		}
-		if len(links) > 0 {
-			w.Header().Set("Link", strings.Join(links, ", "))
-		}
+		lo, hi := githubPage(w, r, len(files), 30, 100)
 		out := []map[string]any{}
 		for _, f := range files[lo:hi] {
 			out = append(out, githubFile(f))
 		}
 		writeJSON(w, http.StatusOK, out)
 	})
+}
+
+// githubPage picks the page r asks for out of n items and sets GitHub's
+// Link header (next, last, first, prev).
+func githubPage(w http.ResponseWriter, r *http.Request, n, def, most int) (lo, hi int) {
+	lo, hi, p, per := pageMax(r.URL.Query(), n, def, most)
+	last := max((n+per-1)/per, 1)
+	link := func(n int, rel string) string {
+		u := *r.URL
+		q := u.Query()
+		q.Set("page", strconv.Itoa(n))
+		q.Set("per_page", strconv.Itoa(per))
+		u.RawQuery = q.Encode()
+		return fmt.Sprintf(`<http://%s%s>; rel="%s"`, r.Host, u.String(), rel)
+	}
+	var links []string
+	if p < last {
+		links = append(links, link(p+1, "next"), link(last, "last"))
+	}
+	if p > 1 {
+		links = append(links, link(1, "first"), link(p-1, "prev"))
+	}
+	if len(links) > 0 {
+		w.Header().Set("Link", strings.Join(links, ", "))
+	}
+	return lo, hi
+}
+
+// GitHubCommit returns what GitHub's GET /repos/{o}/{r}/commits/{sha}
+// says of a commit's history: "parents" and the page of "files" r asks
+// for (300 a page, at most 3000 in all, Link header set), or false for a
+// commit History does not hold.
+func (h *History) GitHubCommit(w http.ResponseWriter, r *http.Request, slug, sha string) (map[string]any, bool) {
+	h.mu.Lock()
+	c, ok := h.commits[slug+"@"+sha]
+	h.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	h.hit("commit")
+	parents := []map[string]any{}
+	if c.parent != "" {
+		parents = append(parents, map[string]any{"sha": c.parent})
+	}
+	files := c.files[:min(len(c.files), 3000)]
+	lo, hi := githubPage(w, r, len(files), 300, 300)
+	fl := []map[string]any{}
+	for _, f := range files[lo:hi] {
+		fl = append(fl, githubFile(f))
+	}
+	return map[string]any{"parents": parents, "files": fl}, true
+}
+
+// Parents returns a commit's parent ids as GitLab's parent_ids, or false
+// for a commit History does not hold.
+func (h *History) Parents(slug, sha string) ([]string, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, ok := h.commits[slug+"@"+sha]
+	if !ok {
+		return nil, false
+	}
+	if c.parent == "" {
+		return []string{}, true
+	}
+	return []string{c.parent}, true
 }
 
 func githubFile(f Change) map[string]any {
@@ -321,6 +372,22 @@ func (h *History) ServeGitLab(w http.ResponseWriter, r *http.Request, slug strin
 		writeJSON(w, http.StatusOK, map[string]any{"commits": cl, "diffs": dl, "compare_timeout": timeout,
 			"compare_same_ref": q.Get("from") == q.Get("to")})
 		return true
+	case len(rest) == 4 && rest[0] == "repository" && rest[1] == "commits" && rest[3] == "diff":
+		h.hit("commit-diff")
+		h.mu.Lock()
+		c, ok := h.commits[slug+"@"+rest[2]]
+		h.mu.Unlock()
+		if !ok {
+			writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Commit Not Found"})
+			return true
+		}
+		lo, hi := gitlabPage(w, r, len(c.files))
+		out := []map[string]any{}
+		for _, f := range c.files[lo:hi] {
+			out = append(out, gitlabDiff(f))
+		}
+		writeJSON(w, http.StatusOK, out)
+		return true
 	case len(rest) == 3 && rest[0] == "merge_requests" && rest[2] == "diffs":
 		h.hit("mr-diffs")
 		h.mu.Lock()
@@ -330,17 +397,7 @@ func (h *History) ServeGitLab(w http.ResponseWriter, r *http.Request, slug strin
 			writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Not found"})
 			return true
 		}
-		lo, hi, p, per := page(r.URL.Query(), len(files), 20)
-		pages := max((len(files)+per-1)/per, 1)
-		w.Header().Set("X-Page", strconv.Itoa(p))
-		w.Header().Set("X-Per-Page", strconv.Itoa(per))
-		w.Header().Set("X-Total", strconv.Itoa(len(files)))
-		w.Header().Set("X-Total-Pages", strconv.Itoa(pages))
-		next := ""
-		if p < pages {
-			next = strconv.Itoa(p + 1)
-		}
-		w.Header().Set("X-Next-Page", next)
+		lo, hi := gitlabPage(w, r, len(files))
 		out := []map[string]any{}
 		for _, f := range files[lo:hi] {
 			out = append(out, gitlabDiff(f))
@@ -349,4 +406,22 @@ func (h *History) ServeGitLab(w http.ResponseWriter, r *http.Request, slug strin
 		return true
 	}
 	return false
+}
+
+// gitlabPage picks the page r asks for out of n items (20 a page by
+// default) and sets GitLab's X-Page, X-Per-Page, X-Total, X-Total-Pages and
+// X-Next-Page headers.
+func gitlabPage(w http.ResponseWriter, r *http.Request, n int) (lo, hi int) {
+	lo, hi, p, per := page(r.URL.Query(), n, 20)
+	pages := max((n+per-1)/per, 1)
+	next := ""
+	if p < pages {
+		next = strconv.Itoa(p + 1)
+	}
+	w.Header().Set("X-Page", strconv.Itoa(p))
+	w.Header().Set("X-Per-Page", strconv.Itoa(per))
+	w.Header().Set("X-Total", strconv.Itoa(n))
+	w.Header().Set("X-Total-Pages", strconv.Itoa(pages))
+	w.Header().Set("X-Next-Page", next)
+	return lo, hi
 }

@@ -99,6 +99,15 @@ func NewGitHub(t testing.TB) *Server {
 		})
 		s.History.RegisterGitHub(mux, "/api/v3")
 		mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/git/trees/{sha}", s.githubTree)
+		mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/commits/{sha}", func(w http.ResponseWriter, r *http.Request) {
+			fields, ok := s.History.GitHubCommit(w, r, r.PathValue("owner")+"/"+r.PathValue("repo"), r.PathValue("sha"))
+			if !ok {
+				writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"message": "No commit found for SHA: " + r.PathValue("sha")})
+				return
+			}
+			fields["sha"] = r.PathValue("sha")
+			writeJSON(w, http.StatusOK, fields)
+		})
 		return mux
 	})
 }
@@ -118,6 +127,15 @@ func NewGitLab(t testing.TB) *Server {
 					}
 					if r.Method == http.MethodGet && len(parts) == 3 && parts[1] == "repository" && parts[2] == "tree" {
 						s.gitlabTree(w, r, slug)
+						return
+					}
+					if r.Method == http.MethodGet && len(parts) == 4 && parts[1] == "repository" && parts[2] == "commits" {
+						parents, ok := s.History.Parents(slug, parts[3])
+						if !ok {
+							writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Commit Not Found"})
+							return
+						}
+						writeJSON(w, http.StatusOK, map[string]any{"id": parts[3], "parent_ids": parents})
 						return
 					}
 				}

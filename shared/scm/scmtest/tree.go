@@ -3,7 +3,6 @@ package scmtest
 import (
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -46,17 +45,7 @@ func (s *Server) gitlabTree(w http.ResponseWriter, r *http.Request, slug string)
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "404 Tree Not Found"})
 		return
 	}
-	lo, hi, p, per := page(r.URL.Query(), len(files), 20)
-	pages := (len(files) + per - 1) / per
-	next := ""
-	if p < pages {
-		next = strconv.Itoa(p + 1)
-	}
-	w.Header().Set("X-Page", strconv.Itoa(p))
-	w.Header().Set("X-Per-Page", strconv.Itoa(per))
-	w.Header().Set("X-Total", strconv.Itoa(len(files)))
-	w.Header().Set("X-Total-Pages", strconv.Itoa(pages))
-	w.Header().Set("X-Next-Page", next)
+	lo, hi := gitlabPage(w, r, len(files))
 	out := []map[string]any{}
 	for _, f := range files[lo:hi] {
 		out = append(out, map[string]any{"id": "0", "name": f[strings.LastIndexByte(f, '/')+1:], "type": "blob", "path": f, "mode": "100644"})
