@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"path"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/pipeline"
+	"github.com/hangar-ci/hangar/shared/reqlog"
 	"github.com/hangar-ci/hangar/shared/scm"
 	"github.com/hangar-ci/hangar/shared/tree"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -181,7 +183,10 @@ func (m *monorepo) dirs(ctx context.Context, slug, name string, req treeRequest)
 		cs, err := m.scm.Changes(ctx, scm.ChangeRequest{Slug: slug, Event: req.Build.Event, Before: req.Build.Before, After: req.Build.After,
 			Ref: req.Build.Ref, Target: req.Build.Target, DefaultBranch: req.Repo.Branch})
 		if err != nil {
-			return nil, httperr.Wrap(httperr.Unavailable, err, "changed files of %s: %v", slug, err)
+			// Fail open, as path filters do: an unknown old tip (a force
+			// push over a collected commit) builds every directory.
+			reqlog.From(ctx).Warn("changed files unavailable: every directory contributes", slog.String("error", err.Error()))
+			break
 		}
 		all, changed = cs.Incomplete, cs.Files
 	}

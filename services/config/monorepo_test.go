@@ -127,6 +127,8 @@ func testMonorepoConfigs(t *testing.T, rs RepoSCM) {
 		{"a change at the root takes the root's pipelines", monoRequest("push", "h3", "h4"), []string{"lint<-"}},
 		{"cron gets every directory", monoRequest("cron", "", "h3"),
 			[]string{"lint<-", "services/api/build<-", "services/api/test<-services/api/build", "services/web/default<-", "services/web/e2e<-services/web/default", "services/worker/build<-"}},
+		{"an unknown old tip gets every directory", monoRequest("push", "gone", "h3"),
+			[]string{"lint<-", "services/api/build<-", "services/api/test<-services/api/build", "services/web/default<-", "services/web/e2e<-services/web/default", "services/worker/build<-"}},
 		{"custom gets every directory", monoRequest("custom", "", "h3"),
 			[]string{"lint<-", "services/api/build<-", "services/api/test<-services/api/build", "services/web/default<-", "services/web/e2e<-services/web/default", "services/worker/build<-"}},
 	}
