@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,7 @@ func newBenchChanges() benchChanges {
 	for i := range 5000 {
 		files = append(files, fmt.Sprintf("services/svc%02d/part%d/file%04d.go", 2*(i%25), i%5, i))
 	}
+	slices.Sort(files) // as shared/scm lists them
 	return benchChanges{files}
 }
 

@@ -129,8 +129,11 @@ func (c *PathCondition) Match(ch *Changes) (bool, string) {
 func (ch *Changes) anyIncluded(patterns []string) bool {
 	if ch.include == nil {
 		ch.include = map[string]bool{}
-		ch.sorted = slices.Clone(ch.Files)
-		slices.Sort(ch.sorted)
+		ch.sorted = ch.Files // shared/scm lists them sorted already
+		if !slices.IsSorted(ch.sorted) {
+			ch.sorted = slices.Clone(ch.Files)
+			slices.Sort(ch.sorted)
+		}
 	}
 	for _, p := range patterns {
 		hit, ok := ch.include[p]
