@@ -283,6 +283,21 @@ func TestPathsEndToEnd(t *testing.T) {
 				}
 			})
 
+			t.Run("a force push counts the replaced commits", func(t *testing.T) {
+				// The old tip touched the API; the new one replaces it with
+				// a web change: the API went back, so api runs too.
+				h.commit("o1", "m2", monorepoYAML, scmtest.Change{Path: "services/api/reverted.go"})
+				h.commit("w1", "m2", monorepoYAML, scmtest.Change{Path: "web/x.ts"})
+				n := h.push(provider, "o1", "w1", "main")
+				stages, rep := h.build(slug, n)
+				if d := cmp.Diff([]string{"api:pending", "web:pending", "deploy:waiting_on_dependencies"}, stages); d != "" {
+					t.Errorf("stages (-want +got):\n%s", d)
+				}
+				if rep.ChangedFiles != 2 || !strings.Contains(rep.Note, "force push") {
+					t.Errorf("report %+v: want 2 files and a note saying force push", rep)
+				}
+			})
+
 			t.Run("a pull request considers its own files", func(t *testing.T) {
 				// The head commit touches the API, the request's own files only
 				// the web app: compared with the base's tip it would be api.
