@@ -10,6 +10,7 @@ import (
 	droneconfig "github.com/drone/drone-go/plugin/config"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/pipeline"
 	"github.com/hangar-ci/hangar/shared/scm"
 	"github.com/hangar-ci/hangar/shared/scm/scmtest"
@@ -180,5 +181,20 @@ func TestMonorepoSetting(t *testing.T) {
 	got, err = client.Find(context.Background(), req)
 	if err != nil || got.Data != "kind: pipeline\nname: central\n" {
 		t.Errorf("acme/mono: got %+v, %v; want the central default", got, err)
+	}
+}
+
+// TestMonorepoFromEnv needs the SCM settings for HANGAR_CONFIG_TREE.
+func TestMonorepoFromEnv(t *testing.T) {
+	t.Parallel()
+	central, _ := servicetest.Tree(t, map[string]string{"default.yaml": "kind: pipeline\n"})
+	_, err := FromEnv(envconf.Map(map[string]string{"DRONE_SECRET": testSecret, "HANGAR_CONFIG_TREE": "true"}), servicetest.Env(central, nil))
+	if err == nil || !strings.Contains(err.Error(), "HANGAR_SCM") {
+		t.Errorf("without SCM settings: got %v, want an error naming HANGAR_SCM", err)
+	}
+	_, err = FromEnv(envconf.Map(map[string]string{"DRONE_SECRET": testSecret, "HANGAR_CONFIG_TREE": "true",
+		"HANGAR_SCM": "github", "HANGAR_GITHUB_TOKEN": "t"}), servicetest.Env(central, nil))
+	if err != nil {
+		t.Errorf("with GitHub settings: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/pipeline"
 	"github.com/hangar-ci/hangar/shared/scm"
 	"github.com/hangar-ci/hangar/shared/scm/scmtest"
@@ -107,5 +108,19 @@ func TestPathsModeNeedsSCM(t *testing.T) {
 	opts.Paths = true
 	if _, err := New(opts, servicetest.Env(sampleConfig(t), nil)); err == nil || !strings.Contains(err.Error(), "HANGAR_CONVERT_PATHS") {
 		t.Errorf("New = %v, want an error naming HANGAR_CONVERT_PATHS", err)
+	}
+}
+
+// TestPathsModeFromEnv reads HANGAR_CONVERT_PATHS and takes the changed
+// files from the SCM settings.
+func TestPathsModeFromEnv(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"DRONE_SECRET": testSecret, "HANGAR_CONVERT_PATHS": "true"}
+	if _, err := FromEnv(envconf.Map(env), servicetest.Env(sampleConfig(t), nil)); err == nil || !strings.Contains(err.Error(), "HANGAR_SCM") {
+		t.Errorf("without SCM settings: got %v, want an error naming HANGAR_SCM", err)
+	}
+	env["HANGAR_SCM"], env["HANGAR_GITLAB_TOKEN"] = "gitlab", "t"
+	if _, err := FromEnv(envconf.Map(env), servicetest.Env(sampleConfig(t), nil)); err != nil {
+		t.Errorf("with GitLab settings: %v", err)
 	}
 }
