@@ -25,8 +25,16 @@ type verified struct {
 // accepted request reaches next with its verified body readable from r.Body
 // and from Body.
 func (v *Verifier) Middleware(next http.Handler) http.Handler {
+	return Guard(v.VerifySum, next)
+}
+
+// Guard is Middleware for any verifier returning the body and its SHA-256
+// sum, or an error (an *Error carries its status; any other is a 400). The
+// Woodpecker verifier (shared/msgsig) uses it, so Body and BodySum work
+// the same behind either.
+func Guard(verify func(*http.Request) ([]byte, [sha256.Size]byte, error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, sum, err := v.VerifySum(r)
+		body, sum, err := verify(r)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {

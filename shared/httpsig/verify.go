@@ -126,7 +126,7 @@ func (v *Verifier) VerifySum(r *http.Request) ([]byte, [sha256.Size]byte, error)
 	if err != nil || subtle.ConstantTimeCompare(got, want) != 1 {
 		return nil, none, reject(http.StatusUnauthorized, "signature does not match")
 	}
-	body, err := v.readBody(r)
+	body, err := ReadBody(r, v.maxBody)
 	if err != nil {
 		return nil, none, err
 	}
@@ -151,9 +151,11 @@ func (v *Verifier) checkDate(value string) error {
 	return nil
 }
 
-func (v *Verifier) readBody(r *http.Request) ([]byte, error) {
-	if r.ContentLength > v.maxBody {
-		return nil, reject(http.StatusRequestEntityTooLarge, "body of %d bytes exceeds the limit of %d", r.ContentLength, v.maxBody)
+// ReadBody reads r's body, at most maxBody bytes: beyond, a 413 *Error; a
+// body longer than its Content-Length or unreadable, a 400 *Error.
+func ReadBody(r *http.Request, maxBody int64) ([]byte, error) {
+	if r.ContentLength > maxBody {
+		return nil, reject(http.StatusRequestEntityTooLarge, "body of %d bytes exceeds the limit of %d", r.ContentLength, maxBody)
 	}
 	if r.ContentLength >= 0 {
 		// The usual case: read exactly the announced length into one
@@ -168,12 +170,12 @@ func (v *Verifier) readBody(r *http.Request) ([]byte, error) {
 		}
 		return body, nil
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, v.maxBody+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return nil, reject(http.StatusBadRequest, "reading body: %v", err)
 	}
-	if int64(len(body)) > v.maxBody {
-		return nil, reject(http.StatusRequestEntityTooLarge, "body exceeds the limit of %d bytes", v.maxBody)
+	if int64(len(body)) > maxBody {
+		return nil, reject(http.StatusRequestEntityTooLarge, "body exceeds the limit of %d bytes", maxBody)
 	}
 	return body, nil
 }
