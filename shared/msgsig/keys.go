@@ -32,7 +32,9 @@ type Static ed25519.PublicKey
 func (s Static) Key(context.Context) (ed25519.PublicKey, error) { return ed25519.PublicKey(s), nil }
 
 // Refresh never changes a static key.
-func (s Static) Refresh(context.Context) (ed25519.PublicKey, bool) { return ed25519.PublicKey(s), false }
+func (s Static) Refresh(context.Context) (ed25519.PublicKey, bool) {
+	return ed25519.PublicKey(s), false
+}
 
 // ParsePublicKey reads an Ed25519 public key in the form Woodpecker's
 // GET /api/signature/public-key answers: a PEM "PUBLIC KEY" block (PKIX).

@@ -338,4 +338,3 @@ func trim(s string) string {
 	}
 	return s
 }
-
