@@ -8,6 +8,7 @@ import (
 	"github.com/hangar-ci/hangar/services/secret"
 	"github.com/hangar-ci/hangar/services/validate"
 	"github.com/hangar-ci/hangar/services/webhook"
+	"github.com/hangar-ci/hangar/services/woodpecker"
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/server"
 )
@@ -26,6 +27,7 @@ var builders = []struct {
 	{webhook.Name, webhook.FromEnv},
 	{secret.Name, secret.FromEnv},
 	{registry.Name, registry.FromEnv},
+	{woodpecker.Name, woodpecker.FromEnv},
 	{core.Name, core.FromEnv},
 }
 
