@@ -53,6 +53,8 @@ func call(ctx context.Context, args []string, lookup envconf.Lookup, stdout, std
 	path := fs.String("path", "", "secret path (secret)")
 	bodyFile := fs.String("body", "", "send this JSON file ('-' for stdin) as the body instead of building one")
 	timeout := fs.Duration("timeout", time.Minute, "request timeout")
+	asWoodpecker := fs.Bool("woodpecker", false, "send Woodpecker's {repo, pipeline} body signed as a Woodpecker server signs (RFC 9421, Ed25519) to a /woodpecker/{config,secret,registry} endpoint")
+	keyFile := fs.String("key", envconf.New(lookup).String("", "HANGAR_WOODPECKER_PRIVATE_KEY_FILE"), "with -woodpecker: the Woodpecker server's private key file, hex as Woodpecker stores it or PEM (default $HANGAR_WOODPECKER_PRIVATE_KEY_FILE)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: hangar call [flags] URL")
 		fs.PrintDefaults()
@@ -65,6 +67,11 @@ func call(ctx context.Context, args []string, lookup envconf.Lookup, stdout, std
 		return fmt.Errorf("call takes exactly one URL")
 	}
 	url := fs.Arg(0)
+	if *asWoodpecker {
+		w := woodpeckerCall{key: *keyFile, slug: *slug, branch: *branch, event: *event, ref: *ref, commit: *after,
+			source: *source, fork: *fork != "" && *fork != *slug, body: *bodyFile}
+		return w.send(ctx, url, *timeout, stdout)
+	}
 	if *kind == "" {
 		*kind = "config"
 		if i := strings.LastIndexByte(strings.TrimRight(url, "/"), '/'); i >= 0 {

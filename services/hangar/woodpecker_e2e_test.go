@@ -239,12 +239,20 @@ func wpSecrets(t *testing.T, h *wpHangar) {
 
 func wpRegistries(t *testing.T, h *wpHangar) {
 	type registry struct{ Address, Username, Password string }
-	for slug, want := range map[string][]registry{
-		"octo/hello": {{"registry.example.com", "octo-bot", "registry-password-octo-5e1a"}},
-		"acme/x":     {{"acme.example.com", "acme-bot", "registry-password-acme-77b0"}},
-		"nobody/x":   {},
+	octo := []registry{{"registry.example.com", "octo-bot", "registry-password-octo-5e1a"}}
+	for _, tc := range []struct {
+		name string
+		body []byte
+		want []registry
+	}{
+		{"octo push", wpBody("octo/hello", push("main")), octo},
+		{"octo pull request", wpBody("octo/hello", pullRequest("main", "x", false)), octo},
+		{"octo pull request from a fork", wpBody("octo/hello", pullRequest("main", "x", true)), []registry{}},
+		{"acme push", wpBody("acme/x", push("main")), []registry{{"acme.example.com", "acme-bot", "registry-password-acme-77b0"}}},
+		{"no entry", wpBody("nobody/x", push("main")), []registry{}},
 	} {
-		status, out := h.post(t, "/woodpecker/registry", wpBody(slug, push("main")))
+		slug, want := tc.name, tc.want
+		status, out := h.post(t, "/woodpecker/registry", tc.body)
 		var got struct {
 			Registries []registry `json:"registries"`
 		}
