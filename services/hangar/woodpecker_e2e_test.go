@@ -32,6 +32,7 @@ func TestWoodpeckerEndToEnd(t *testing.T) {
 		{"repository scripts rendered once", wpConfigRepositoryScripts},
 		{"secrets released and refused", wpSecrets},
 		{"registries scoped", wpRegistries},
+		{"Vault down is a 503 with the reason", wpVaultDown}, // last: it stops Vault
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, h) })
 	}
@@ -273,5 +274,15 @@ func TestWoodpeckerExclusive(t *testing.T) {
 	status, out := h.post(t, "/woodpecker/config", wpBody("nobody/x", push("main")))
 	if status != http.StatusNotFound || !strings.Contains(string(out), "nobody/x") {
 		t.Errorf("got %d %q, want 404 naming nobody/x", status, out)
+	}
+}
+
+// wpVaultDown: a failing backend fails the answer visibly (Woodpecker
+// retries a 5xx) instead of handing out a shorter list.
+func wpVaultDown(t *testing.T, h *wpHangar) {
+	h.Vault.Stop()
+	status, out := h.post(t, "/woodpecker/secret", wpBody("octo/hello", push("main")))
+	if status != http.StatusServiceUnavailable || !strings.Contains(string(out), "secret backend unavailable") {
+		t.Errorf("got %d %q, want 503 saying the secret backend is unavailable", status, out)
 	}
 }

@@ -71,6 +71,7 @@ type wpHangar struct {
 	KeyFile string // hex, as Woodpecker stores it, for wpsign
 	RepoDir string
 	Logs    *servicetest.Logs
+	Vault   *vaulttest.Server // nil without Vault
 }
 
 // startWoodpecker runs the services; withVault seeds a Vault for the
@@ -106,6 +107,7 @@ func startWoodpecker(t testing.TB, withVault, keyURL bool, extra map[string]stri
 	}
 	if withVault {
 		v := vaulttest.Start(t)
+		h.Vault = v
 		v.Write(t, "secret/data/docker", map[string]any{"data": map[string]any{
 			"password": "docker-password-3f9c", "X-Drone-Repos": "octo/*", "X-Drone-Events": "push,tag,pull_request",
 		}})

@@ -5,6 +5,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
@@ -244,4 +247,44 @@ func hexString(b []byte) string {
 		out = append(out, digits[c>>4], digits[c&15])
 	}
 	return string(out)
+}
+
+func TestContentDigest(t *testing.T) {
+	t.Parallel()
+	body := []byte(`{"a":1}`)
+	sum := sha256.Sum256(body)
+	s512 := sha512.Sum512(body)
+	b64 := func(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+	wrong := sha256.Sum256([]byte("other"))
+	tests := []struct {
+		name   string
+		values []string
+		want   string // "" accepted, else part of the reason
+	}{
+		{"sha-256", []string{"sha-256=:" + b64(sum[:]) + ":"}, ""},
+		{"sha-512", []string{"sha-512=:" + b64(s512[:]) + ":"}, ""},
+		{"both, over two lines", []string{"sha-256=:" + b64(sum[:]) + ":", "sha-512=:" + b64(s512[:]) + ":"}, ""},
+		{"unknown algorithm beside a good one", []string{"md5=:AAAA:, sha-256=:" + b64(sum[:]) + ":"}, ""},
+		{"one good, one wrong", []string{"sha-256=:" + b64(sum[:]) + ":, sha-512=:" + b64(wrong[:]) + ":"}, "does not match"},
+		{"wrong", []string{"sha-256=:" + b64(wrong[:]) + ":"}, "does not match"},
+		{"unknown algorithm only", []string{"md5=:AAAA:"}, "no sha-256 or sha-512"},
+		{"not a byte sequence", []string{`sha-256="` + b64(sum[:]) + `"`}, "does not match"},
+		{"draft Digest syntax", []string{"SHA-256=" + b64(sum[:])}, "Content-Digest:"},
+		{"missing", nil, "missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := checkContentDigest(tt.values, body, sum)
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("got %v, want accepted", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want a refusal containing %q", err, tt.want)
+			}
+		})
+	}
 }
