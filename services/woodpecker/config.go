@@ -27,13 +27,10 @@ type configAnswer struct {
 // (rendered when it is a script), or the repository's own files with
 // their scripts rendered, or 204 to keep the repository's files.
 func (s *service) config(w http.ResponseWriter, r *http.Request) {
-	var req request
-	if err := wire.Decode(r, &req); err != nil {
-		httperr.Write(w, r, err)
+	req, sub, ok := decode(w, r)
+	if !ok {
 		return
 	}
-	sub := req.toDrone()
-	annotate(r, sub)
 	in := req.files()
 	if s.mark.allValid(in) {
 		// A restart sends back what Hangar answered the first time.
@@ -131,8 +128,16 @@ func (s *service) render(ctx context.Context, sub subject, name, data string) (s
 	return "", refused(kindConvert, status, body)
 }
 
-// annotate names the build in the access log.
-func annotate(r *http.Request, sub subject) {
+// decode reads Woodpecker's request, maps it onto Drone's and names the
+// build in the access log; false means the refusal has been answered.
+func decode(w http.ResponseWriter, r *http.Request) (*request, subject, bool) {
+	var req request
+	if err := wire.Decode(r, &req); err != nil {
+		httperr.Write(w, r, err)
+		return nil, subject{}, false
+	}
+	sub := req.toDrone()
 	reqlog.Annotate(r.Context(), slog.String("repo", sub.Repo.Slug), slog.String("event", sub.Build.Event),
 		slog.String("branch", sub.Build.Target))
+	return &req, sub, true
 }

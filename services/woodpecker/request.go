@@ -143,7 +143,7 @@ type subject struct {
 // Woodpecker says "from_fork" (omitted when false).
 func (r *request) toDrone() subject {
 	slug := r.Repo.slug()
-	ns, name, _ := strings.Cut(slug, "/")
+	ns, name := "", slug
 	if i := strings.LastIndexByte(slug, '/'); i >= 0 {
 		ns, name = slug[:i], slug[i+1:]
 	}

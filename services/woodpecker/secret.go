@@ -75,13 +75,10 @@ type wpSecret struct {
 // shorter list would fail the build far from the cause.
 func (s *service) secret(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	var req request
-	if err := wire.Decode(r, &req); err != nil {
-		httperr.Write(w, r, err)
+	req, sub, ok := decode(w, r)
+	if !ok {
 		return
 	}
-	sub := req.toDrone()
-	annotate(r, sub)
 	entries, err := s.secrets.Get(ctx)
 	if err != nil {
 		httperr.Write(w, r, httperr.Wrap(httperr.Unavailable, err, "Woodpecker secrets file %s unavailable: %v", s.opts.SecretsPath, err))
@@ -120,46 +117,5 @@ func (s *service) secret(w http.ResponseWriter, r *http.Request) {
 	reqlog.Annotate(ctx, slog.Any("released", released), slog.Any("withheld", withheld))
 	wire.WriteJSON(w, http.StatusOK, struct {
 		Secrets []wpSecret `json:"secrets"`
-	}{out})
-}
-
-// wpRegistry is a registry as Woodpecker's model.Registry reads it.
-type wpRegistry struct {
-	Address  string `json:"address"`
-	Username string `json:"username"`
-	Password string `json:"password"`
-}
-
-// registry answers Woodpecker's registry extension (v3.14+) with the
-// credentials Hangar's registry service releases to this build.
-func (s *service) registry(w http.ResponseWriter, r *http.Request) {
-	var req request
-	if err := wire.Decode(r, &req); err != nil {
-		httperr.Write(w, r, err)
-		return
-	}
-	sub := req.toDrone()
-	annotate(r, sub)
-	status, body, err := s.hangar.call(r.Context(), kindRegistry, sub)
-	if err == nil && status != http.StatusOK {
-		err = refused(kindRegistry, status, body)
-	}
-	var in []drone.Registry
-	if err == nil {
-		err = decodeAnswer(kindRegistry, body, &in)
-	}
-	if err != nil {
-		httperr.Write(w, r, err)
-		return
-	}
-	out := make([]wpRegistry, 0, len(in))
-	addrs := make([]string, 0, len(in))
-	for _, g := range in {
-		out = append(out, wpRegistry{Address: g.Address, Username: g.Username, Password: g.Password})
-		addrs = append(addrs, g.Address)
-	}
-	reqlog.Annotate(r.Context(), slog.Any("registries", addrs))
-	wire.WriteJSON(w, http.StatusOK, struct {
-		Registries []wpRegistry `json:"registries"`
 	}{out})
 }
