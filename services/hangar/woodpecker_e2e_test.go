@@ -19,23 +19,31 @@ import (
 func TestWoodpeckerEndToEnd(t *testing.T) {
 	t.Parallel()
 	h := startWoodpecker(t, true, true, nil)
-	for _, tc := range []struct {
+	cases := []struct {
 		name string
 		run  func(*testing.T, *wpHangar)
 	}{
-		{"config found, httpsign v0.5.2", wpConfigFound},
-		{"config found, httpsign v0.3.2", wpConfigFoundV03},
+		{"config found", wpConfigFound},
 		{"per-branch config", wpConfigPerBranch},
-		{"no central config is 204", wpConfigNone},
+		{"no central config", wpConfigNone},
 		{"Starlark rendered with a shared library", wpConfigStarlark},
 		{"restart gets its first answer back", wpConfigRestart},
 		{"repository scripts rendered once", wpConfigRepositoryScripts},
 		{"secrets released and refused", wpSecrets},
 		{"registries scoped", wpRegistries},
-		{"Vault down is a 503 with the reason", wpVaultDown}, // last: it stops Vault
-	} {
-		t.Run(tc.name, func(t *testing.T) { tc.run(t, h) })
 	}
+	// Woodpecker v3.14+ signs with httpsign v0.5.2, v3.0–v3.13 with v0.3.2.
+	for _, v03 := range []bool{false, true} {
+		signer := map[bool]string{false: "httpsign v0.5.2", true: "httpsign v0.3.2"}[v03]
+		t.Run(signer, func(t *testing.T) {
+			h.V03 = v03
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) { tc.run(t, h) })
+			}
+		})
+	}
+	h.V03 = false
+	t.Run("Vault down is a 503 with the reason", func(t *testing.T) { wpVaultDown(t, h) })
 	if strings.Contains(h.Logs.String(), "netrc-password-never-logged") || strings.Contains(h.Logs.String(), "docker-password-3f9c") {
 		t.Error("a secret value reached the log")
 	}
@@ -59,12 +67,6 @@ func (h *wpHangar) config(t *testing.T, body []byte) wpConfigs {
 	return configsOf(t, status, out)
 }
 
-func (h *wpHangar) configV03(t *testing.T, body []byte) wpConfigs {
-	t.Helper()
-	status, out := h.postV03(t, "/woodpecker/config", body)
-	return configsOf(t, status, out)
-}
-
 // dataOf returns the only config's data without Hangar's mark line.
 func dataOf(t *testing.T, c wpConfigs) (name, data string) {
 	t.Helper()
@@ -85,13 +87,6 @@ func wpConfigFound(t *testing.T, h *wpHangar) {
 	}
 }
 
-func wpConfigFoundV03(t *testing.T, h *wpHangar) {
-	_, data := dataOf(t, h.configV03(t, wpBody("octo/hello", push("main"))))
-	if data != wpRepo["octo/hello/default.yaml"] {
-		t.Errorf("got %q, want octo/hello/default.yaml", data)
-	}
-}
-
 func wpConfigPerBranch(t *testing.T, h *wpHangar) {
 	_, data := dataOf(t, h.config(t, wpBody("octo/hello", push("release/1.x"))))
 	if data != wpRepo["octo/hello/release/1.x.yaml"] {
@@ -105,11 +100,15 @@ func wpConfigPerBranch(t *testing.T, h *wpHangar) {
 }
 
 func wpConfigNone(t *testing.T, h *wpHangar) {
+	if status, out := h.post(t, "/woodpecker/config", wpBody("nobody/x", push("main"))); status != http.StatusNoContent || len(out) != 0 {
+		t.Errorf("got %d %q, want 204 and no body", status, out)
+	}
+	// v3.14+ sends the repository's files: they come back as they are (a
+	// 204 would cost Woodpecker retries first).
 	own := map[string]string{"name": ".woodpecker/build.yaml", "data": "steps: []\n"}
-	for _, body := range [][]byte{wpBody("nobody/x", push("main")), wpBody("nobody/x", push("main"), own)} {
-		if status, out := h.post(t, "/woodpecker/config", body); status != http.StatusNoContent || len(out) != 0 {
-			t.Errorf("got %d %q, want 204 and no body", status, out)
-		}
+	c := h.config(t, wpBody("nobody/x", push("main"), own))
+	if len(c.Configs) != 1 || c.Configs[0].Name != own["name"] || c.Configs[0].Data != own["data"] {
+		t.Errorf("got %+v, want the repository's own file unchanged", c)
 	}
 	// A repository cannot skip the central pipeline by forging the mark.
 	forged := map[string]string{"name": "hangar.yaml", "data": "# hangar-woodpecker: mac=AAAA\nsteps: []\n"}
@@ -182,10 +181,11 @@ func wpConfigRepositoryScripts(t *testing.T, h *wpHangar) {
 	}
 	// lint.yaml is the repository's own and unmarked: this is not a
 	// restart of Hangar's output alone, so the lookup runs, finds nothing
-	// central and keeps every file as it is (build.yaml is already Hangar's).
-	status, out := h.post(t, "/woodpecker/config", wpBody("nobody/scripted", push("main"), configuration...))
-	if status != http.StatusNoContent {
-		t.Errorf("second pass: got %d %s, want 204 (nothing to render again)", status, out)
+	// central and keeps every file as it is (build.yaml is already Hangar's,
+	// and its mark keeps it from being rendered again).
+	again := h.config(t, wpBody("nobody/scripted", push("main"), configuration...))
+	if diff := cmp.Diff(c, again); diff != "" {
+		t.Errorf("second pass rendered again (-first +second):\n%s", diff)
 	}
 }
 

@@ -72,6 +72,9 @@ type wpHangar struct {
 	RepoDir string
 	Logs    *servicetest.Logs
 	Vault   *vaulttest.Server // nil without Vault
+	// V03 makes post sign with httpsign v0.3.2 (Woodpecker v3.0–v3.13)
+	// through bin/wpsign-v0.3.2 instead of v0.5.2 in process.
+	V03 bool
 }
 
 // startWoodpecker runs the services; withVault seeds a Vault for the
@@ -201,9 +204,13 @@ func woodpeckerV05(t testing.TB, priv ed25519.PrivateKey) *httpsign.Client {
 		httpsign.NewClientConfig().SetSignatureName(msgsig.Label).SetSigner(signer))
 }
 
-// post sends body signed by httpsign v0.5.2 and returns status and answer.
+// post sends body signed by httpsign v0.5.2 (or v0.3.2 with V03) and
+// returns status and answer.
 func (h *wpHangar) post(t testing.TB, path string, body []byte) (int, []byte) {
 	t.Helper()
+	if h.V03 {
+		return h.postV03(t, path, body)
+	}
 	req, err := http.NewRequest(http.MethodPost, h.URL+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)

@@ -25,7 +25,8 @@ type configAnswer struct {
 
 // config answers Woodpecker's config extension: the central pipeline
 // (rendered when it is a script), or the repository's own files with
-// their scripts rendered, or 204 to keep the repository's files.
+// their scripts rendered, or those files unchanged, or 204 when Woodpecker
+// sent none (v3.0–v3.13) so it keeps the repository's files.
 func (s *service) config(w http.ResponseWriter, r *http.Request) {
 	req, sub, ok := decode(w, r)
 	if !ok {
@@ -44,6 +45,12 @@ func (s *service) config(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reqlog.Annotate(r.Context(), slog.String("config", source))
+	if out == nil && len(in) > 0 {
+		// The files Woodpecker sent, back unchanged: what a 204 means, but
+		// Woodpecker v3.14+ decodes a 204's empty body, fails, and retries
+		// with backoff before accepting it.
+		out = in
+	}
 	if out == nil {
 		w.WriteHeader(http.StatusNoContent)
 		return
