@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -10,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/hangar-ci/hangar/shared/envconf"
+	"github.com/hangar-ci/hangar/shared/msgsig"
 )
 
 // TestWoodpeckerCall: `hangar call -woodpecker` signs as Woodpecker does,
@@ -59,5 +63,43 @@ func TestWoodpeckerOff(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusNotFound {
 		t.Errorf("hangar all without a key: /woodpecker/config answered %d, want 404", res.StatusCode)
+	}
+}
+
+// TestWoodpeckerAlone runs `hangar woodpecker` alone in front of another
+// Hangar's Drone endpoints (HANGAR_WOODPECKER_HANGAR_URL): it answers at
+// /config as well as /woodpecker/config, each verified against the path
+// Woodpecker signed.
+func TestWoodpeckerAlone(t *testing.T) {
+	t.Parallel()
+	backend := startWoodpecker(t, false, false, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	env := map[string]string{
+		"DRONE_SECRET":                 wpSecret,
+		"HANGAR_REPO_DIR":              backend.RepoDir,
+		"HANGAR_WOODPECKER_PUBLIC_KEY": string(msgsig.MarshalPublicKey(backend.Key.Public().(ed25519.PublicKey))),
+		"HANGAR_WOODPECKER_HANGAR_URL": backend.URL,
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serveOn(ctx, ln, envconf.Map(env), io.Discard, true, "woodpecker") }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("hangar woodpecker: %v", err)
+		}
+	})
+	waitHealthy(t, base)
+	alone := &wpHangar{URL: base, Key: backend.Key}
+	for _, path := range []string{"/config", "/woodpecker/config"} {
+		status, out := alone.post(t, path, wpBody("octo/hello", push("main")))
+		c := configsOf(t, status, out)
+		if len(c.Configs) != 1 || !strings.HasSuffix(c.Configs[0].Data, wpRepo["octo/hello/default.yaml"]) {
+			t.Errorf("%s: got %+v, want octo/hello/default.yaml", path, c)
+		}
 	}
 }
