@@ -27,6 +27,7 @@ func TestWoodpeckerEndToEnd(t *testing.T) {
 		{"per-branch config", wpConfigPerBranch},
 		{"no central config", wpConfigNone},
 		{"Starlark rendered with a shared library", wpConfigStarlark},
+		{"Jsonnet rendered", wpConfigJsonnet},
 		{"restart gets its first answer back", wpConfigRestart},
 		{"repository scripts rendered once", wpConfigRepositoryScripts},
 		{"secrets released and refused", wpSecrets},
@@ -127,6 +128,13 @@ func wpConfigStarlark(t *testing.T, h *wpHangar) {
 	}
 	if strings.Contains(data, "def main") {
 		t.Errorf("got the script itself, want its YAML:\n%s", data)
+	}
+}
+
+func wpConfigJsonnet(t *testing.T, h *wpHangar) {
+	_, data := dataOf(t, h.config(t, wpBody("octo/jn", push("feature/j"))))
+	if !strings.Contains(data, "echo feature/j") || strings.Contains(data, "extVar") {
+		t.Errorf("rendered:\n%s\nwant the Jsonnet's YAML with the branch", data)
 	}
 }
 

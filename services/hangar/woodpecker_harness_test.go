@@ -38,6 +38,8 @@ var wpRepo = map[string]string{
 def main(ctx):
     return {"steps": [go_step("test", ctx.build.branch)]}
 `,
+	"octo/jn/default.jsonnet": `{ steps: [{ name: "lint", image: "alpine", commands: ["echo " + std.extVar("build.target")] }] }
+`,
 	"_hangar/lib/wp.star": `def go_step(name, branch):
     return {"name": name, "image": "golang:1.22", "commands": ["go test ./... # on " + branch]}
 `,
