@@ -3,6 +3,7 @@ package woodpecker
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/drone/drone-go/drone"
@@ -88,5 +89,41 @@ func TestMark(t *testing.T) {
 	}
 	if m.allValid([]file{good, {Name: "x.yaml", Data: "steps: []\n"}}) {
 		t.Error("allValid with one repository file = true, want false")
+	}
+}
+
+func TestParseSecretEntries(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, yaml string
+		want       []secretEntry
+		err        string
+	}{
+		{"key defaults to name", "secrets:\n  - name: token\n    path: secret/data/x\n",
+			[]secretEntry{{Name: "token", Path: "secret/data/x", Key: "token"}}, ""},
+		{"images kept", "secrets:\n  - {name: p, path: kv/p, key: password, images: [a/b]}\n",
+			[]secretEntry{{Name: "p", Path: "kv/p", Key: "password", Images: []string{"a/b"}}}, ""},
+		{"empty file", "", nil, ""},
+		{"no path", "secrets:\n  - name: token\n", nil, "name and path are required"},
+		{"listed twice", "secrets:\n  - {name: a, path: x}\n  - {name: a, path: y}\n", nil, "listed twice"},
+		{"unknown key is a typo", "secrets:\n  - {name: a, path: x, repos: [octo/*]}\n", nil, "repos"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseSecretEntries([]byte(tt.yaml))
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Errorf("err = %v, want one containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("entries (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

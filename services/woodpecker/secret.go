@@ -14,7 +14,6 @@ import (
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/reqlog"
 	"github.com/hangar-ci/hangar/shared/wire"
-	"github.com/hangar-ci/hangar/shared/yamlerr"
 )
 
 // secretEntry is one secret Woodpecker builds may ask for, from the
@@ -42,8 +41,10 @@ func parseSecretEntries(raw []byte) ([]secretEntry, error) {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
+	// The file holds names and paths, never values: its YAML errors may
+	// quote it.
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, yamlerr.Redact(err)
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for i, e := range doc.Secrets {

@@ -288,3 +288,35 @@ func TestContentDigest(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseDict: the parser never panics, and an inner list it accepts
+// re-serialises to a form it parses back to the same serialisation.
+func FuzzParseDict(f *testing.F) {
+	for _, s := range []string{
+		`woodpecker-ci-extensions=("@request-target" "content-digest");created=1700000000;alg="ed25519"`,
+		`sig=:AQID:, other=?1;x=tok`, `a=(1 2;b=:AA==:);c`, `sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := parseDict(s)
+		if err != nil {
+			return
+		}
+		for _, k := range d.keys {
+			m := d.members[k]
+			if !m.isList {
+				continue
+			}
+			once := serializeInnerList(m.list, m.params)
+			d2, err := parseDict("x=" + once)
+			if err != nil {
+				t.Fatalf("re-serialised %q does not parse: %v", once, err)
+			}
+			m2 := d2.members["x"]
+			if twice := serializeInnerList(m2.list, m2.params); twice != once {
+				t.Fatalf("serialisation not stable: %q then %q", once, twice)
+			}
+		}
+	})
+}
