@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -100,6 +101,40 @@ func TestWoodpeckerAlone(t *testing.T) {
 		c := configsOf(t, status, out)
 		if len(c.Configs) != 1 || !strings.HasSuffix(c.Configs[0].Data, wpRepo["octo/hello/default.yaml"]) {
 			t.Errorf("%s: got %+v, want octo/hello/default.yaml", path, c)
+		}
+	}
+}
+
+// TestWoodpeckerRequestID: the calls a Woodpecker request makes to Hangar's
+// Drone endpoints carry its request id, so its log lines can be found
+// together.
+func TestWoodpeckerRequestID(t *testing.T) {
+	t.Parallel()
+	h := startWoodpecker(t, false, false, nil)
+	req, _ := http.NewRequest(http.MethodPost, h.URL+"/woodpecker/config", bytes.NewReader(wpBody("octo/star", push("main"))))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Request-Id", "wp-req-4242")
+	res, err := woodpeckerV05(t, h.Key).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	services := map[string]bool{}
+	for _, line := range h.Logs.Lines() {
+		var l struct{ Service, RequestID string }
+		var raw map[string]any
+		if json.Unmarshal([]byte(line), &raw) != nil {
+			continue
+		}
+		l.Service, _ = raw["service"].(string)
+		l.RequestID, _ = raw["request_id"].(string)
+		if l.RequestID == "wp-req-4242" {
+			services[l.Service] = true
+		}
+	}
+	for _, s := range []string{"woodpecker", "config", "convert"} {
+		if !services[s] {
+			t.Errorf("no %s log line with the request id (got %v)", s, services)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/reqlog"
+	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -28,23 +29,23 @@ type configAnswer struct {
 // their scripts rendered, or those files unchanged, or 204 when Woodpecker
 // sent none (v3.0–v3.13) so it keeps the repository's files.
 func (s *service) config(w http.ResponseWriter, r *http.Request) {
-	req, sub, ok := decode(w, r)
+	ctx, req, sub, ok := decode(w, r)
 	if !ok {
 		return
 	}
 	in := req.files()
 	if s.mark.allValid(in) {
 		// A restart sends back what Hangar answered the first time.
-		reqlog.Annotate(r.Context(), slog.String("config", "restart"), slog.Int("files", len(in)))
+		reqlog.Annotate(ctx, slog.String("config", "restart"), slog.Int("files", len(in)))
 		wire.WriteJSON(w, http.StatusOK, configAnswer{in})
 		return
 	}
-	out, source, err := s.findConfig(r.Context(), sub, in)
+	out, source, err := s.findConfig(ctx, sub, in)
 	if err != nil {
 		httperr.Write(w, r, err)
 		return
 	}
-	reqlog.Annotate(r.Context(), slog.String("config", source))
+	reqlog.Annotate(ctx, slog.String("config", source))
 	if out == nil && len(in) > 0 {
 		// The files Woodpecker sent, back unchanged: what a 204 means, but
 		// Woodpecker v3.14+ decodes a 204's empty body, fails, and retries
@@ -136,15 +137,18 @@ func (s *service) render(ctx context.Context, sub subject, name, data string) (s
 }
 
 // decode reads Woodpecker's request, maps it onto Drone's and names the
-// build in the access log; false means the refusal has been answered.
-func decode(w http.ResponseWriter, r *http.Request) (*request, subject, bool) {
+// build in the access log; false means the refusal has been answered. The
+// context carries the request id on to the calls of Hangar's services, so
+// their log lines share it.
+func decode(w http.ResponseWriter, r *http.Request) (context.Context, *request, subject, bool) {
 	var req request
 	if err := wire.Decode(r, &req); err != nil {
 		httperr.Write(w, r, err)
-		return nil, subject{}, false
+		return nil, nil, subject{}, false
 	}
 	sub := req.toDrone()
 	reqlog.Annotate(r.Context(), slog.String("repo", sub.Repo.Slug), slog.String("event", sub.Build.Event),
 		slog.String("branch", sub.Build.Target))
-	return &req, sub, true
+	ctx := context.WithValue(r.Context(), requestIDKey{}, w.Header().Get(server.RequestIDHeader))
+	return ctx, &req, sub, true
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/httpsig"
+	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -27,6 +28,9 @@ type hangarClient struct {
 var mediaTypes = map[string]string{
 	kindConfig: wire.ConfigV1, kindConvert: wire.ConvertV1, kindSecret: wire.SecretV1, kindRegistry: wire.RegistryV1,
 }
+
+// requestIDKey carries the Woodpecker request's id to the calls it makes.
+type requestIDKey struct{}
 
 // maxAnswer bounds what is read back from Hangar's own services; a
 // conversion's output is limited to 64 MiB there.
@@ -49,6 +53,9 @@ func (c *hangarClient) call(ctx context.Context, kind string, in any) (int, []by
 	req.Header.Set("Accept", mediaTypes[kind])
 	req.Header.Set("Accept-Encoding", "identity")
 	req.Header.Set("Content-Type", "application/json")
+	if id, _ := ctx.Value(requestIDKey{}).(string); id != "" {
+		req.Header.Set(server.RequestIDHeader, id)
+	}
 	if err := httpsig.Sign(req, body, secret, httpsig.ExtensionHeaders, time.Now()); err != nil {
 		return 0, nil, httperr.Wrap(httperr.Internal, err, "cannot sign the %s request", kind)
 	}

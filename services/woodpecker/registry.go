@@ -21,11 +21,11 @@ type wpRegistry struct {
 // registry answers Woodpecker's registry extension (v3.14+) with the
 // credentials Hangar's registry service releases to this build.
 func (s *service) registry(w http.ResponseWriter, r *http.Request) {
-	_, sub, ok := decode(w, r)
+	ctx, _, sub, ok := decode(w, r)
 	if !ok {
 		return
 	}
-	status, body, err := s.hangar.call(r.Context(), kindRegistry, sub)
+	status, body, err := s.hangar.call(ctx, kindRegistry, sub)
 	if err == nil && status != http.StatusOK {
 		err = refused(kindRegistry, status, body)
 	}
@@ -43,7 +43,7 @@ func (s *service) registry(w http.ResponseWriter, r *http.Request) {
 		out = append(out, wpRegistry{Address: g.Address, Username: g.Username, Password: g.Password})
 		addrs = append(addrs, g.Address)
 	}
-	reqlog.Annotate(r.Context(), slog.Any("registries", addrs))
+	reqlog.Annotate(ctx, slog.Any("registries", addrs))
 	wire.WriteJSON(w, http.StatusOK, struct {
 		Registries []wpRegistry `json:"registries"`
 	}{out})

@@ -75,8 +75,7 @@ type wpSecret struct {
 // is left out; a failing backend fails the whole answer, since a silently
 // shorter list would fail the build far from the cause.
 func (s *service) secret(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	req, sub, ok := decode(w, r)
+	ctx, req, sub, ok := decode(w, r)
 	if !ok {
 		return
 	}
