@@ -138,3 +138,21 @@ func TestWoodpeckerRequestID(t *testing.T) {
 		}
 	}
 }
+
+// TestWoodpeckerKeyServerDown: with the key URL unreachable, `hangar all`
+// stays ready (the Drone services must keep serving) and Woodpecker's
+// requests get a 503 naming the cause, which Woodpecker retries.
+func TestWoodpeckerKeyServerDown(t *testing.T) {
+	t.Parallel()
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadURL := "http://" + dead.Addr().String() + "/api/signature/public-key"
+	dead.Close()
+	h := startWoodpecker(t, false, false, map[string]string{"HANGAR_WOODPECKER_PUBLIC_KEY": deadURL}) // waits for /readyz 200
+	status, out := h.post(t, "/woodpecker/config", wpBody("octo/hello", push("main")))
+	if status != http.StatusServiceUnavailable || !strings.Contains(string(out), "Woodpecker public key unavailable") {
+		t.Errorf("got %d %q, want 503 saying the key is unavailable", status, out)
+	}
+}

@@ -9,7 +9,6 @@
 package woodpecker
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -61,7 +60,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	}
 	logger := env.Logger.With(slog.String("service", Name))
 	svc := &server.Service{Name: Name}
-	keys, err := keySource(opts.PublicKey, logger, svc)
+	keys, err := keySource(opts.PublicKey, logger, svc, env.Self == "")
 	if err != nil {
 		return nil, fmt.Errorf("HANGAR_WOODPECKER_PUBLIC_KEY: %w", err)
 	}
@@ -94,10 +93,16 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 
 // keySource reads the public key setting: a URL is fetched (at start by
 // svc.Run, and again on failures), PEM text or a PEM file is read once.
-func keySource(setting string, logger *slog.Logger, svc *server.Service) (msgsig.Keys, error) {
+// Alone, the service is not ready without a key; in `hangar all` a
+// Woodpecker server that is down must not take the Drone services out of
+// a load balancer, so readiness ignores it (requests get a 503 meanwhile).
+func keySource(setting string, logger *slog.Logger, svc *server.Service, alone bool) (msgsig.Keys, error) {
 	if strings.HasPrefix(setting, "https://") || strings.HasPrefix(setting, "http://") {
 		f := msgsig.NewFetched(setting, nil, logger)
-		svc.Ready, svc.Run = f.Ready, func(ctx context.Context) error { return f.Run(ctx) }
+		svc.Run = f.Run
+		if alone {
+			svc.Ready = f.Ready
+		}
 		return f, nil
 	}
 	pemText := []byte(setting)
