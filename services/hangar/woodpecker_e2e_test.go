@@ -169,6 +169,9 @@ func wpConfigRestart(t *testing.T, h *wpHangar) {
 	if !strings.Contains(h.Logs.String(), `"config":"restart"`) {
 		t.Error("no log line says the config was a restart")
 	}
+	if !strings.Contains(metrics(t, h.URL), `hangar_woodpecker_answers_total{endpoint="config",outcome="restart"}`) {
+		t.Error("no restart counted in /metrics")
+	}
 }
 
 // wpConfigRepositoryScripts: with nothing central, a repository's own

@@ -63,8 +63,8 @@ func wpSignedAt(t *testing.T, url string, body []byte, priv ed25519.PrivateKey, 
 
 var lookupsTotal = regexp.MustCompile(`(?m)^hangar_config_lookups_total\{[^}]*\} (\d+)$`)
 
-// configLookups sums the config service's lookups from /metrics.
-func configLookups(t *testing.T, base string) int {
+// metrics returns the process's /metrics page.
+func metrics(t *testing.T, base string) string {
 	t.Helper()
 	res, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -72,8 +72,14 @@ func configLookups(t *testing.T, base string) int {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
+// configLookups sums the config service's lookups from /metrics.
+func configLookups(t *testing.T, base string) int {
+	t.Helper()
 	n := 0
-	for _, m := range lookupsTotal.FindAllSubmatch(b, -1) {
+	for _, m := range lookupsTotal.FindAllStringSubmatch(metrics(t, base), -1) {
 		v, _ := strconv.Atoi(string(m[1]))
 		n += v
 	}

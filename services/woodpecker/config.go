@@ -37,6 +37,7 @@ func (s *service) config(w http.ResponseWriter, r *http.Request) {
 	if s.mark.allValid(in) {
 		// A restart sends back what Hangar answered the first time.
 		reqlog.Annotate(ctx, slog.String("config", "restart"), slog.Int("files", len(in)))
+		s.answers.WithLabelValues(kindConfig, "restart").Inc()
 		wire.WriteJSON(w, http.StatusOK, configAnswer{in})
 		return
 	}
@@ -46,6 +47,7 @@ func (s *service) config(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reqlog.Annotate(ctx, slog.String("config", source))
+	s.answers.WithLabelValues(kindConfig, source).Inc()
 	if out == nil && len(in) > 0 {
 		// The files Woodpecker sent, back unchanged: what a 204 means, but
 		// Woodpecker v3.14+ decodes a 204's empty body, fails, and retries

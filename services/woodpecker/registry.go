@@ -44,6 +44,7 @@ func (s *service) registry(w http.ResponseWriter, r *http.Request) {
 		addrs = append(addrs, g.Address)
 	}
 	reqlog.Annotate(ctx, slog.Any("registries", addrs))
+	s.answers.WithLabelValues(kindRegistry, "released").Add(float64(len(addrs)))
 	wire.WriteJSON(w, http.StatusOK, struct {
 		Registries []wpRegistry `json:"registries"`
 	}{out})

@@ -115,6 +115,8 @@ func (s *service) secret(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	reqlog.Annotate(ctx, slog.Any("released", released), slog.Any("withheld", withheld))
+	s.answers.WithLabelValues(kindSecret, "released").Add(float64(len(released)))
+	s.answers.WithLabelValues(kindSecret, "withheld").Add(float64(len(withheld)))
 	wire.WriteJSON(w, http.StatusOK, struct {
 		Secrets []wpSecret `json:"secrets"`
 	}{out})

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/msgsig"
 	"github.com/hangar-ci/hangar/shared/server"
@@ -31,6 +33,7 @@ type service struct {
 	hangar  *hangarClient
 	mark    marker
 	secrets *tree.Parsed[[]secretEntry]
+	answers *prometheus.CounterVec
 }
 
 // FromEnv builds the service from the environment.
@@ -79,6 +82,13 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 			Strict:    true,
 			Describe:  func(es []secretEntry) []slog.Attr { return []slog.Attr{slog.Int("secrets", len(es))} },
 		}),
+	}
+	s.answers = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hangar_woodpecker_answers_total",
+		Help: "Woodpecker answers by endpoint and outcome (config: central, repository scripts, none, restart; secret: released, withheld per secret; registry: released per entry).",
+	}, []string{"endpoint", "outcome"})
+	if err := env.Registry.Register(s.answers); err != nil {
+		return nil, err
 	}
 	svc.Ready = server.AllReady(svc.Ready, s.secrets.Ready)
 	mux := http.NewServeMux()
