@@ -28,6 +28,7 @@ func TestWoodpeckerEndToEnd(t *testing.T) {
 		{"no central config", wpConfigNone},
 		{"Starlark rendered with a shared library", wpConfigStarlark},
 		{"Jsonnet rendered", wpConfigJsonnet},
+		{"several documents are several workflows", wpConfigWorkflows},
 		{"restart gets its first answer back", wpConfigRestart},
 		{"repository scripts rendered once", wpConfigRepositoryScripts},
 		{"secrets released and refused", wpSecrets},
@@ -135,6 +136,16 @@ func wpConfigJsonnet(t *testing.T, h *wpHangar) {
 	_, data := dataOf(t, h.config(t, wpBody("octo/jn", push("feature/j"))))
 	if !strings.Contains(data, "echo feature/j") || strings.Contains(data, "extVar") {
 		t.Errorf("rendered:\n%s\nwant the Jsonnet's YAML with the branch", data)
+	}
+}
+
+// wpConfigWorkflows: a script returning two pipelines, as Drone reads
+// them, gives Woodpecker two workflow files.
+func wpConfigWorkflows(t *testing.T, h *wpHangar) {
+	c := h.config(t, wpBody("octo/multi", push("main")))
+	if len(c.Configs) != 2 || c.Configs[0].Name != "hangar-1.yaml" || c.Configs[1].Name != "hangar-2.yaml" ||
+		!strings.Contains(c.Configs[0].Data, "name: build") || !strings.Contains(c.Configs[1].Data, "name: deploy") {
+		t.Errorf("got %+v, want hangar-1.yaml (build) and hangar-2.yaml (deploy)", c)
 	}
 }
 

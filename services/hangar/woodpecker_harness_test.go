@@ -38,6 +38,9 @@ var wpRepo = map[string]string{
 def main(ctx):
     return {"steps": [go_step("test", ctx.build.branch)]}
 `,
+	"octo/multi/default.star": `def main(ctx):
+    return [{"steps": [{"name": n, "image": "alpine"}]} for n in ["build", "deploy"]]
+`,
 	"octo/jn/default.jsonnet": `{ steps: [{ name: "lint", image: "alpine", commands: ["echo " + std.extVar("build.target")] }] }
 `,
 	"_hangar/lib/wp.star": `def go_step(name, branch):

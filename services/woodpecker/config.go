@@ -15,9 +15,10 @@ import (
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
-// centralName is the file name under which a pipeline from the config
-// repository is handed to Woodpecker (its workflow is called "hangar").
-const centralName = "hangar.yaml"
+// centralStem names the files in which a pipeline from the config
+// repository is handed to Woodpecker: hangar.yaml (its workflow is called
+// "hangar"), or hangar-1.yaml, … for several documents.
+const centralStem = "hangar"
 
 // configAnswer is Woodpecker's config extension answer.
 type configAnswer struct {
@@ -79,7 +80,7 @@ func (s *service) findConfig(ctx context.Context, sub subject, in []file) ([]fil
 		if err != nil {
 			return nil, "", err
 		}
-		return []file{{Name: centralName, Data: s.mark.mark(centralName, data)}}, "central", nil
+		return s.mark.workflows(centralStem, data), "central", nil
 	case http.StatusNoContent:
 	default:
 		return nil, "", refused(kindConfig, status, body)
@@ -95,8 +96,7 @@ func (s *service) findConfig(ctx context.Context, sub subject, in []file) ([]fil
 		if err != nil {
 			return nil, "", err
 		}
-		name := strings.TrimSuffix(f.Name, path.Ext(f.Name)) + ".yaml"
-		out = append(out, file{Name: name, Data: s.mark.mark(name, data)})
+		out = append(out, s.mark.workflows(strings.TrimSuffix(f.Name, path.Ext(f.Name)), data)...)
 		rendered = true
 	}
 	if !rendered {
