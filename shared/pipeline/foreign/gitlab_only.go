@@ -1,0 +1,109 @@
+package foreign
+
+import (
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// gitlabDefaultEvents are the Drone events a GitLab job runs for without
+// `only`: GitLab's default `only: [branches, tags]` covers pushes, tags,
+// schedules and pipelines run from the web or API, not merge requests.
+var gitlabDefaultEvents = []string{"push", "tag", "cron", "custom"}
+
+// gitlabSources map GitLab's pipeline-source keywords to Drone events.
+var gitlabSources = map[string][]string{
+	"merge_requests": {"pull_request"},
+	"schedules":      {"cron"},
+	"web":            {"custom"},
+	"api":            {"custom"},
+	"triggers":       {"custom"},
+	"pushes":         {"push", "tag"},
+}
+
+// mergeRequestRefs are the refs of merge and pull requests, so that
+// `only: [main, merge_requests]` can be one Drone trigger.
+var mergeRequestRefs = []string{"refs/merge-requests/**", "refs/pull/**"}
+
+// refSet is what one `only` or `except` names: ref patterns and events.
+type refSet struct {
+	refs, events []string
+	mr           bool
+}
+
+// conditions makes a job's trigger of its only and except. Both list
+// alternatives; a Drone trigger is a conjunction, so `only` converts when
+// it names refs, or events, or refs and merge requests (whose refs are
+// recognisable); `except` always converts (none of them).
+func (g *gitlab) conditions(job string, only, except *yaml.Node) outConditions {
+	out := outConditions{}
+	events := &outCondition{Include: gitlabDefaultEvents}
+	if only != nil {
+		s := g.refSet(job+".only", only)
+		switch {
+		case len(s.events) == 0:
+			out.set("ref", &outCondition{Include: s.refs})
+		case len(s.refs) == 0:
+			events.Include = s.events
+		case s.mr && len(s.events) == 1:
+			events.Include = append(slices.Clone(gitlabDefaultEvents), "pull_request")
+			out.set("ref", &outCondition{Include: append(s.refs, mergeRequestRefs...)})
+		default:
+			g.problem(only, job+".only", "mixes branch or tag names with pipeline sources other than merge_requests, which one Drone trigger cannot express")
+		}
+	}
+	if except != nil {
+		s := g.refSet(job+".except", except)
+		if len(s.refs) > 0 {
+			if out["ref"] == nil {
+				out["ref"] = &outCondition{}
+			}
+			out["ref"].Exclude = s.refs
+		}
+		events.Exclude = s.events
+	}
+	out.set("event", events)
+	return out
+}
+
+// refSet reads a list of refs and keywords, or {refs: […]}.
+func (g *gitlab) refSet(path string, n *yaml.Node) refSet {
+	var entries []string
+	if deref(n).Kind == yaml.MappingNode {
+		for _, kv := range pairs(n) {
+			if kv.key.Value != "refs" {
+				g.problem(kv.key, path+"."+kv.key.Value, "is not supported (refs is)")
+				continue
+			}
+			entries = append(entries, g.list(path+".refs", kv.val)...)
+		}
+	} else {
+		entries = g.list(path, n)
+	}
+	var s refSet
+	for _, e := range entries {
+		switch {
+		case e == "branches":
+			s.refs = append(s.refs, "refs/heads/**")
+		case e == "tags":
+			s.refs = append(s.refs, "refs/tags/**")
+		case gitlabSources[e] != nil:
+			for _, ev := range gitlabSources[e] {
+				if !slices.Contains(s.events, ev) {
+					s.events = append(s.events, ev)
+				}
+			}
+			s.mr = s.mr || e == "merge_requests"
+		case strings.HasPrefix(e, "/"):
+			g.problem(n, path, "regular expression %s is not supported: name the branches or tags", e)
+		case strings.Contains(e, "@"):
+			g.problem(n, path, "%q names another project, which is not supported", e)
+		case e == "external" || e == "pipelines" || e == "chat" || e == "external_pull_requests":
+			g.problem(n, path, "pipeline source %q has no Drone equivalent", e)
+		default:
+			s.refs = append(s.refs, "refs/heads/"+e, "refs/tags/"+e)
+		}
+	}
+	return s
+}

@@ -1,0 +1,89 @@
+package foreign
+
+import (
+	"maps"
+	"strings"
+)
+
+// pipelines makes one pipeline per job, ordered by stage then file.
+func (g *gitlab) pipelines() []any {
+	order := append(append([]string{".pre"}, g.stages...), ".post")
+	var docs []any
+	var prev []string
+	for _, stage := range order {
+		var cur []string
+		for _, j := range g.jobs {
+			if j.stage != stage {
+				continue
+			}
+			docs = append(docs, g.pipeline(j, prev))
+			cur = append(cur, j.name)
+		}
+		if len(cur) > 0 {
+			prev = cur
+		}
+	}
+	return docs
+}
+
+func (g *gitlab) pipeline(j *glJob, deps []string) *outPipeline {
+	p := &outPipeline{Kind: "pipeline", Name: j.name, DependsOn: deps, Trigger: j.trigger}
+	img := g.top.image
+	if j.image != nil {
+		img = j.image
+	}
+	before, after, services := g.top.before, g.top.after, g.top.services
+	if j.hasBefore {
+		before = j.before
+	}
+	if j.hasAfter {
+		after = j.after
+	}
+	if j.hasSvc {
+		services = j.services
+	}
+	vars := maps.Clone(g.top.variables)
+	maps.Copy(vars, j.variables)
+	env := envOf(vars)
+	main := &outStep{Name: j.name, Image: img.name, Commands: escape(append(append([]string(nil), before...), j.script...)),
+		Environment: env, Failure: j.failure}
+	p.Steps = []*outStep{main}
+	// after_script runs whatever the script did, and its failure does not
+	// fail the job, as on GitLab.
+	if len(after) > 0 {
+		p.Steps = append(p.Steps, &outStep{Name: "after_script", Image: img.name, Commands: escape(after),
+			Environment: env, Failure: "ignore", When: outConditions{"status": {Include: []string{"success", "failure"}}}})
+	}
+	p.Services = services
+	switch j.always {
+	case "always":
+		p.Trigger.set("status", &outCondition{Include: []string{"success", "failure"}})
+	case "on_failure":
+		p.Trigger.set("status", &outCondition{Include: []string{"failure"}})
+	}
+	return p
+}
+
+// envOf makes an environment of variables, with $ escaped as $$ so the
+// runner's own ${…} substitution leaves them to the shell, as GitLab does.
+func envOf(vars map[string]string) map[string]any {
+	if len(vars) == 0 {
+		return nil
+	}
+	env := make(map[string]any, len(vars))
+	for k, v := range vars {
+		env[k] = strings.ReplaceAll(v, "$", "$$")
+	}
+	return env
+}
+
+// escape doubles every $: Drone runners substitute ${NAME} and $NAME in
+// the YAML before running it (unknown names become empty), GitLab leaves
+// scripts to the shell.
+func escape(cmds []string) []string {
+	out := make([]string, len(cmds))
+	for i, c := range cmds {
+		out[i] = strings.ReplaceAll(c, "$", "$$")
+	}
+	return out
+}
