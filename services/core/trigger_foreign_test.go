@@ -119,7 +119,7 @@ func TestTriggerForeignFormats(t *testing.T) {
 	ok := &fakeValidate{validate: func(*validator.Request) error { return nil }}
 	gitlab := "image: golang:1.22\nstages: [build, test]\nbuild:\n  stage: build\n  script: go build\nunit:\n  stage: test\n  script: go test\nvet:\n  stage: test\n  script: go vet\n"
 	tests := []struct {
-		name, config, data string
+		name, config, data  string
 		wantStatus, wantErr string
 		wantStages          []string
 	}{
