@@ -64,6 +64,11 @@ type Options struct {
 	// (HANGAR_CONVERT_CONCURRENCY, default twice the CPUs); cached answers
 	// never wait for a slot.
 	Concurrency int
+	// Formats converts Drone 0.8 and GitLab CI files to Drone 1.x YAML
+	// (HANGAR_CONVERT_FORMATS), for a Drone server that does not: Drone's
+	// open-source build leaves them unconverted. Hangar's core converts them
+	// itself.
+	Formats bool
 	// MemoryLimit is the live heap of the process above which running
 	// Starlark conversions are stopped (HANGAR_CONVERT_MEMORY_LIMIT); 0
 	// disables the watch.
@@ -99,6 +104,7 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 		MemoryLimit:     r.Bytes(DefaultMemoryLimit, "HANGAR_CONVERT_MEMORY_LIMIT"),
 		Concurrency:     r.Int(2*runtime.NumCPU(), "HANGAR_CONVERT_CONCURRENCY"),
 		Paths:           r.Bool(false, "HANGAR_CONVERT_PATHS"),
+		Formats:         r.Bool(false, "HANGAR_CONVERT_FORMATS"),
 	}
 	// Drone reads 0 as "no limit"; an operator's existing setting keeps
 	// working, with the wall-clock limit and a ceiling still in force.
