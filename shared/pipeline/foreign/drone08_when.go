@@ -1,6 +1,8 @@
 package foreign
 
 import (
+	"fmt"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -58,9 +60,9 @@ func (d *drone08) condition(path string, n *yaml.Node) *outCondition {
 		default:
 			hint := ""
 			if _, ok := whenKeys[kv.key.Value]; ok {
-				hint = "; to add a condition write `" + kv.key.Value + ":` beside it, not inside it"
+				hint = fmt.Sprintf(": nothing restricts %s; write `%s:` beside it, not inside it", kv.key.Value, kv.key.Value)
 			}
-			d.warn(kv.key, "%s.%s is ignored, as Drone 0.8 ignored it: only include and exclude count inside a condition%s", path, kv.key.Value, hint)
+			d.warn(kv.key, "%s.%s is ignored, as Drone 0.8 ignored it (only include and exclude count inside a condition)%s", path, kv.key.Value, hint)
 		}
 	}
 	return c
