@@ -54,8 +54,9 @@ func lintTool(ctx context.Context, args []string, lookup envconf.Lookup, stdout,
 	}
 	// A single file (a .drone.yml, a .gitlab-ci.yml) is checked alone.
 	var files []string
+	single := false
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		dir, files = filepath.Dir(dir), []string{filepath.Base(dir)}
+		dir, files, single = filepath.Dir(dir), []string{filepath.Base(dir)}, true
 	}
 	repo, err := tree.NewDir(dir, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -72,7 +73,11 @@ func lintTool(ctx context.Context, args []string, lookup envconf.Lookup, stdout,
 			}
 		}
 	}
-	l := &linter{out: stdout, repo: repo, event: *event, trusted: *trusted}
+	l := &linter{out: stdout, repo: repo, event: *event, trusted: *trusted, read: repo.ReadFile}
+	if single {
+		// Read past the tree, which leaves out dotfiles such as .gitlab-ci.yml.
+		l.read = func(_ context.Context, name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
+	}
 	l.loadPolicy(ctx, *policyPath)
 	slices.Sort(files)
 	checked := 0
@@ -94,6 +99,7 @@ type linter struct {
 	event    string
 	trusted  bool
 	problems int
+	read     func(context.Context, string) ([]byte, error)
 }
 
 func (l *linter) report(name string, line int, format string, args ...any) {
@@ -161,7 +167,7 @@ func (l *linter) buildFor(name string) (drone.Build, drone.Repo) {
 }
 
 func (l *linter) file(ctx context.Context, name string) {
-	data, err := l.repo.ReadFile(ctx, name)
+	data, err := l.read(ctx, name)
 	if err != nil {
 		l.report(name, 0, "%v", err)
 		return

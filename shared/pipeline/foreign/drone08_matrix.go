@@ -138,7 +138,13 @@ func (d *drone08) expand(a axis, i int, named bool) (*yaml.Node, error) {
 		grouped = grouped || s.group != ""
 	}
 	if grouped {
-		dependByGroup(kept, p.Steps)
+		// Drone runs steps in parallel only when some step has
+		// dependencies: the first group depends on Drone's own clone.
+		var first []string
+		if p.Clone == nil || !p.Clone.Disable {
+			first = []string{"clone"}
+		}
+		dependByGroup(kept, p.Steps, first)
 	}
 	p.Services = withAxis(d.services, a)
 	p.Volumes = d.volumes.list
@@ -177,8 +183,8 @@ func withAxis(steps []*legacyStep, a axis) []*outStep {
 // dependByGroup turns 0.8 groups into dependencies: consecutive steps of
 // one group run together, after every step of the group (or lone step)
 // before them.
-func dependByGroup(steps []*legacyStep, out []*outStep) {
-	var prev, cur []string
+func dependByGroup(steps []*legacyStep, out []*outStep, first []string) {
+	prev, cur := first, []string(nil)
 	for i, s := range steps {
 		if i > 0 && (s.group == "" || s.group != steps[i-1].group) {
 			prev, cur = cur, nil

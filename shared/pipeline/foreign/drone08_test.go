@@ -19,7 +19,7 @@ func TestDrone08Constructs(t *testing.T) {
 	}{
 		{
 			name: "steps and plugin settings",
-			src: "pipeline:\n  build:\n    image: golang:1.10\n    commands: [go build, go test]\n  publish:\n    image: plugins/docker\n    repo: octo/app\n    tags: [latest, '1.0']\n    dry_run: true\n",
+			src:  "pipeline:\n  build:\n    image: golang:1.10\n    commands: [go build, go test]\n  publish:\n    image: plugins/docker\n    repo: octo/app\n    tags: [latest, '1.0']\n    dry_run: true\n",
 			check: func(t *testing.T, m *pipeline.Manifest, _ *Result) {
 				p := pipelineNamed(t, m, "default")
 				if got, want := names(p.Steps), "build,publish"; got != want {
@@ -241,7 +241,7 @@ matrix:
 				for _, s := range p.Steps {
 					got = append(got, s.Name+"<"+strings.Join(s.DependsOn, "+"))
 				}
-				if want := "build<,backend<build,frontend<build,publish<backend+frontend,notify<publish"; strings.Join(got, ",") != want {
+				if want := "build<clone,backend<build,frontend<build,publish<backend+frontend,notify<publish"; strings.Join(got, ",") != want {
 					t.Errorf("got %s, want %s", strings.Join(got, ","), want)
 				}
 			},

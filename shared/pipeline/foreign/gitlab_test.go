@@ -1,0 +1,201 @@
+package foreign
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hangar-ci/hangar/shared/pipeline"
+)
+
+// TestGitLabConstructs converts each supported GitLab CI construct, as
+// GitLab's documentation describes it, and checks the Drone 1.x result.
+func TestGitLabConstructs(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		src   string
+		check func(t *testing.T, m *pipeline.Manifest)
+	}{
+		{
+			name: "image and services, top level and per job",
+			src:  "image: golang:1.22\nservices: [postgres:16, {name: 'reg.io/lib/redis:7', alias: cache}, 'tutum/wordpress@sha256:ab']\na:\n  script: x\nb:\n  image: {name: node:20, entrypoint: ['']}\n  services: [mysql]\n  script: y\n",
+			check: func(t *testing.T, m *pipeline.Manifest) {
+				a, b := pipelineNamed(t, m, "a"), pipelineNamed(t, m, "b")
+				if a.Steps[0].Image != "golang:1.22" || names(a.Services) != "postgres,cache,tutum-wordpress" || a.Services[1].Image != "reg.io/lib/redis:7" {
+					t.Errorf("a: image %s services %s", a.Steps[0].Image, names(a.Services))
+				}
+				if b.Steps[0].Image != "node:20" || names(b.Services) != "mysql" {
+					t.Errorf("b: image %s services %s", b.Steps[0].Image, names(b.Services))
+				}
+			},
+		},
+		{
+			name: "stage order becomes dependencies",
+			src:  "image: a\nstages: [prepare, check, ship]\nship:\n  stage: ship\n  script: s\nfmt:\n  stage: check\n  script: f\nvet:\n  stage: check\n  script: v\ngen:\n  stage: prepare\n  script: g\nfirst:\n  stage: .pre\n  script: p\nlast:\n  stage: .post\n  script: l\n",
+			check: func(t *testing.T, m *pipeline.Manifest) {
+				var got []string
+				for _, p := range m.Pipelines() {
+					got = append(got, p.Name+"<"+strings.Join(p.DependsOn, "+"))
+				}
+				if want := "first<,gen<first,fmt<gen,vet<gen,ship<fmt+vet,last<ship"; strings.Join(got, ",") != want {
+					t.Errorf("got %s, want %s", strings.Join(got, ","), want)
+				}
+			},
+		},
+		{
+			name: "default stages and the test stage by default",
+			src:  "image: a\ndeploy:\n  stage: deploy\n  script: d\nunit:\n  script: u\nbuild:\n  stage: build\n  script: b\n",
+			check: func(t *testing.T, m *pipeline.Manifest) {
+				var got []string
+				for _, p := range m.Pipelines() {
+					got = append(got, p.Name+"<"+strings.Join(p.DependsOn, "+"))
+				}
+				if want := "build<,unit<build,deploy<unit"; strings.Join(got, ",") != want {
+					t.Errorf("got %s, want %s", strings.Join(got, ","), want)
+				}
+			},
+		},
+		{
+			name: "scripts, before and after",
+			src:  "image: a\nbefore_script: [setup]\nafter_script: [teardown]\nx:\n  script: [[one, two], three]\ny:\n  before_script: []\n  after_script: [own]\n  script: run\n",
+			check: func(t *testing.T, m *pipeline.Manifest) {
+				x, y := pipelineNamed(t, m, "x"), pipelineNamed(t, m, "y")
+				if got := strings.Join(x.Steps[0].Commands, ";"); got != "setup;one;two;three" {
+					t.Errorf("x commands: got %s", got)
+				}
+				after := step(t, x, "after_script")
+				if strings.Join(after.Commands, ";") != "teardown" || after.Failure != "ignore" || cond(after.When.Status) != "success,failure|" {
+					t.Errorf("x after_script: got %+v", after)
+				}
+				if got := strings.Join(y.Steps[0].Commands, ";"); got != "run" || strings.Join(step(t, y, "after_script").Commands, ";") != "own" {
+					t.Errorf("y: got commands %s", got)
+				}
+			},
+		},
+		{
+			name: "variables merged, job wins, $ left to the shell",
+			src:  "image: a\nvariables:\n  A: top\n  B: {value: '$HOME/b', description: d}\n  N: 3\nx:\n  variables: {A: job}\n  script: echo ${A} $B\n",
+			check: func(t *testing.T, m *pipeline.Manifest) {
+				s := pipelineNamed(t, m, "x").Steps[0]
+				if env(s, "A") != "job" || env(s, "B") != "$$HOME/b" || env(s, "N") != "3" || s.Commands[0] != "echo $${A} $$B" {
+					t.Errorf("got env A=%s B=%s N=%s, command %q", env(s, "A"), env(s, "B"), env(s, "N"), s.Commands[0])
+				}
+			},
+		},
+		{
+			name: "only and except",
+			src: `image: a
+plain:
+  script: x
+refs:
+  script: x
+  only: [main, tags]
+keyword:
+  script: x
+  only: {refs: [merge_requests]}
+mr:
+  script: x
+  only: [main, merge_requests]
+sources:
+  script: x
+  only: [schedules, web]
+except:
+  script: x
+  except: [branches, schedules, 'release/1.0']
+`,
+			check: func(t *testing.T, m *pipeline.Manifest) {
+				for _, c := range []struct{ name, event, ref string }{
+					{"plain", "push,tag,cron,custom|", "|"},
+					{"refs", "push,tag,cron,custom|", "refs/heads/main,refs/tags/main,refs/tags/**|"},
+					{"keyword", "pull_request|", "|"},
+					{"mr", "push,tag,cron,custom,pull_request|", "refs/heads/main,refs/tags/main,refs/merge-requests/**,refs/pull/**|"},
+					{"sources", "cron,custom|", "|"},
+					{"except", "push,tag,cron,custom|cron", "|refs/heads/**,refs/heads/release/1.0,refs/tags/release/1.0"},
+				} {
+					tr := pipelineNamed(t, m, c.name).Trigger
+					if cond(tr.Event) != c.event || cond(tr.Ref) != c.ref {
+						t.Errorf("%s: got event %s ref %s, want %s and %s", c.name, cond(tr.Event), cond(tr.Ref), c.event, c.ref)
+					}
+				}
+			},
+		},
+		{
+			name: "when: manual is a promote-only pipeline; always and on_failure",
+			src:  "image: a\nbuild:\n  script: b\ndeploy:\n  stage: deploy\n  script: d\n  when: manual\n  environment: production\nalert:\n  stage: deploy\n  script: page\n  when: on_failure\nclean:\n  stage: deploy\n  script: c\n  when: always\n",
+			check: func(t *testing.T, m *pipeline.Manifest) {
+				d := pipelineNamed(t, m, "deploy").Trigger
+				if cond(d.Event) != "promote|" || cond(d.Target) != "production|" {
+					t.Errorf("deploy: got event %s target %s", cond(d.Event), cond(d.Target))
+				}
+				if a := pipelineNamed(t, m, "alert").Trigger; !a.OnFailure() || a.OnSuccess() {
+					t.Errorf("alert: on_failure %v on_success %v, want true/false", a.OnFailure(), a.OnSuccess())
+				}
+				if c := pipelineNamed(t, m, "clean").Trigger; !c.OnFailure() || !c.OnSuccess() {
+					t.Errorf("clean: on_failure %v on_success %v, want both", c.OnFailure(), c.OnSuccess())
+				}
+			},
+		},
+		{
+			name: "allow_failure, hidden templates and anchors",
+			src:  "image: a\n.tpl: &tpl\n  allow_failure: true\n  variables: {T: '1'}\nx:\n  <<: *tpl\n  script: s\n",
+			check: func(t *testing.T, m *pipeline.Manifest) {
+				if len(m.Pipelines()) != 1 {
+					t.Fatalf("got %d pipelines, want 1 (the template is not a job)", len(m.Pipelines()))
+				}
+				s := pipelineNamed(t, m, "x").Steps[0]
+				if s.Failure != "ignore" || env(s, "T") != "1" {
+					t.Errorf("got failure %q T=%s", s.Failure, env(s, "T"))
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m, _ := converted(t, ".gitlab-ci.yml", tt.src)
+			tt.check(t, m)
+		})
+	}
+}
+
+// TestGitLabRefused names every unsupported key with its line in one
+// error, never dropping one silently.
+func TestGitLabRefused(t *testing.T) {
+	t.Parallel()
+	src := `include:
+  - local: ci/base.yml
+cache:
+  paths: [vendor]
+build:
+  script: make
+  artifacts:
+    paths: [bin]
+  rules:
+    - if: '$CI_COMMIT_BRANCH == "main"'
+      changes: [go.mod]
+  tags: [docker]
+  only:
+    variables: [$X]
+  when: delayed
+test:
+  stage: verify
+  script: make test
+  only: ['/^release-.*$/']
+lonely:
+  image: a
+`
+	e := refused(t, ".gitlab-ci.yml", src,
+		"GitLab CI: cannot convert: line 1: include: is not supported",
+		"line 3: cache: is not supported",
+		"line 7: build.artifacts: is not supported",
+		"line 12: build.tags: is not supported",
+		"line 14: build.only.variables: is not supported",
+		`line 15: build.when: "delayed" is not supported`,
+		"line 5: build: has no image and the file sets no default image",
+		`line 16: test.stage: "verify" is not one of the stages`,
+		"line 19: test.only: regular expression /^release-.*$/ is not supported",
+		"line 20: lonely: has no script")
+	if len(e.Problems) < 11 {
+		t.Errorf("got %d problems, want every one: %v", len(e.Problems), e)
+	}
+}
