@@ -32,7 +32,7 @@ func TestConvertToolFormats(t *testing.T) {
 	if got, want := errOut.String(), "seed003.yml:12: warning: pipeline.backend.when.branch.event is ignored"; !strings.Contains(got, want) {
 		t.Errorf("stderr: got %q, want it to contain %q", got, want)
 	}
-	gl := writeTree(t, map[string]string{".gitlab-ci.yml": "image: a\ncache: {}\nt:\n  script: x\n  rules: [{if: $X}]\n"}) + "/.gitlab-ci.yml"
+	gl := writeTree(t, map[string]string{".gitlab-ci.yml": "image: a\ncache: {}\nt:\n  script: x\n  rules: [{if: $X, changes: [a]}]\n"}) + "/.gitlab-ci.yml"
 	err = run(context.Background(), []string{"convert", gl}, envconf.Map(nil), &out, &errOut)
 	if want := "GitLab CI: cannot convert: line 2: cache: is not supported; line 5: t.rules:"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("got %v, want an error containing %q", err, want)

@@ -129,7 +129,7 @@ func (g *gitlab) job(kv pair) *glJob {
 	}
 	j := &glJob{name: name, stage: "test", line: kv.key.Line}
 	j.variables = map[string]string{}
-	var only, except, when, env *yaml.Node
+	var only, except, rules, when, env *yaml.Node
 	for _, f := range pairs(kv.val) {
 		key, at := f.key.Value, name+"."+f.key.Value
 		switch key {
@@ -145,6 +145,8 @@ func (g *gitlab) job(kv pair) *glJob {
 			only = f.val
 		case "except":
 			except = f.val
+		case "rules":
+			rules = f.val
 		case "when":
 			when = f.val
 		case "environment":
@@ -163,8 +165,21 @@ func (g *gitlab) job(kv pair) *glJob {
 	if !slices.Contains(g.stages, j.stage) && j.stage != ".pre" && j.stage != ".post" {
 		g.problem(kv.key, name+".stage", "%q is not one of the stages %v", j.stage, g.stages)
 	}
-	j.trigger = g.conditions(name, only, except)
-	switch w := g.str(name+".when", when); w {
+	onlySet, exceptSet, at, whenAt := g.refSet(name+".only", only), g.refSet(name+".except", except), only, name+".only"
+	w := g.str(name+".when", when)
+	if rules != nil {
+		if only != nil || except != nil {
+			g.problem(rules, name+".rules", "cannot be used with only or except")
+		}
+		var rw string
+		onlySet, exceptSet, rw = g.rules(name+".rules", rules)
+		at, whenAt = rules, name+".rules"
+		if rw != "" {
+			w = rw
+		}
+	}
+	j.trigger = g.conditions(whenAt, onlySet, exceptSet, at)
+	switch w {
 	case "", "on_success":
 	case "always", "on_failure":
 		j.always = w

@@ -36,11 +36,10 @@ type refSet struct {
 // alternatives; a Drone trigger is a conjunction, so `only` converts when
 // it names refs, or events, or refs and merge requests (whose refs are
 // recognisable); `except` always converts (none of them).
-func (g *gitlab) conditions(job string, only, except *yaml.Node) outConditions {
+func (g *gitlab) conditions(path string, only, except *refSet, at *yaml.Node) outConditions {
 	out := outConditions{}
 	events := &outCondition{Include: gitlabDefaultEvents}
-	if only != nil {
-		s := g.refSet(job+".only", only)
+	if s := only; s != nil {
 		switch {
 		case len(s.events) == 0:
 			out.set("ref", &outCondition{Include: s.refs})
@@ -50,11 +49,10 @@ func (g *gitlab) conditions(job string, only, except *yaml.Node) outConditions {
 			events.Include = append(slices.Clone(gitlabDefaultEvents), "pull_request")
 			out.set("ref", &outCondition{Include: append(s.refs, mergeRequestRefs...)})
 		default:
-			g.problem(only, job+".only", "mixes branch or tag names with pipeline sources other than merge_requests, which one Drone trigger cannot express")
+			g.problem(at, path, "mixes branch or tag names with pipeline sources other than merge requests, which one Drone trigger cannot express")
 		}
 	}
-	if except != nil {
-		s := g.refSet(job+".except", except)
+	if s := except; s != nil {
 		if len(s.refs) > 0 {
 			if out["ref"] == nil {
 				out["ref"] = &outCondition{}
@@ -67,8 +65,11 @@ func (g *gitlab) conditions(job string, only, except *yaml.Node) outConditions {
 	return out
 }
 
-// refSet reads a list of refs and keywords, or {refs: […]}.
-func (g *gitlab) refSet(path string, n *yaml.Node) refSet {
+// refSet reads a list of refs and keywords, or {refs: […]}; nil for none.
+func (g *gitlab) refSet(path string, n *yaml.Node) *refSet {
+	if n == nil {
+		return nil
+	}
 	var entries []string
 	if deref(n).Kind == yaml.MappingNode {
 		for _, kv := range pairs(n) {
@@ -81,7 +82,7 @@ func (g *gitlab) refSet(path string, n *yaml.Node) refSet {
 	} else {
 		entries = g.list(path, n)
 	}
-	var s refSet
+	s := &refSet{}
 	for _, e := range entries {
 		switch {
 		case e == "branches":
@@ -89,11 +90,7 @@ func (g *gitlab) refSet(path string, n *yaml.Node) refSet {
 		case e == "tags":
 			s.refs = append(s.refs, "refs/tags/**")
 		case gitlabSources[e] != nil:
-			for _, ev := range gitlabSources[e] {
-				if !slices.Contains(s.events, ev) {
-					s.events = append(s.events, ev)
-				}
-			}
+			s.addEvents(gitlabSources[e]...)
 			s.mr = s.mr || e == "merge_requests"
 		case strings.HasPrefix(e, "/"):
 			g.problem(n, path, "regular expression %s is not supported: name the branches or tags", e)
@@ -106,4 +103,12 @@ func (g *gitlab) refSet(path string, n *yaml.Node) refSet {
 		}
 	}
 	return s
+}
+
+func (s *refSet) addEvents(events ...string) {
+	for _, ev := range events {
+		if !slices.Contains(s.events, ev) {
+			s.events = append(s.events, ev)
+		}
+	}
 }

@@ -136,6 +136,45 @@ except:
 			},
 		},
 		{
+			name: "rules in their simple forms",
+			src: `image: a
+release:
+  script: x
+  rules:
+    - if: '$CI_COMMIT_BRANCH == "main"'
+    - if: $CI_COMMIT_TAG
+mr:
+  script: x
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+always:
+  script: x
+  rules:
+    - if: "$CI_COMMIT_REF_NAME == 'dev'"
+      when: never
+    - when: always
+ship:
+  stage: deploy
+  script: x
+  rules:
+    - if: '$CI_COMMIT_BRANCH == "main"'
+      when: manual
+`,
+			check: func(t *testing.T, m *pipeline.Manifest) {
+				for _, c := range []struct{ name, event, ref, status string }{
+					{"release", "push,tag,cron,custom|", "refs/heads/main,refs/tags/**|", "|"},
+					{"mr", "pull_request|", "|", "|"},
+					{"always", "push,tag,cron,custom|", "|refs/heads/dev,refs/tags/dev", "success,failure|"},
+					{"ship", "promote|", "refs/heads/main|", "|"},
+				} {
+					tr := pipelineNamed(t, m, c.name).Trigger
+					if cond(tr.Event) != c.event || cond(tr.Ref) != c.ref || cond(tr.Status) != c.status {
+						t.Errorf("%s: got event %s ref %s status %s, want %s, %s, %s", c.name, cond(tr.Event), cond(tr.Ref), cond(tr.Status), c.event, c.ref, c.status)
+					}
+				}
+			},
+		},
+		{
 			name: "allow_failure, hidden templates and anchors",
 			src:  "image: a\n.tpl: &tpl\n  allow_failure: true\n  variables: {T: '1'}\nx:\n  <<: *tpl\n  script: s\n",
 			check: func(t *testing.T, m *pipeline.Manifest) {
@@ -156,6 +195,43 @@ except:
 			tt.check(t, m)
 		})
 	}
+}
+
+// TestGitLabRulesRefused names each rule beyond the simple forms.
+func TestGitLabRulesRefused(t *testing.T) {
+	t.Parallel()
+	src := `image: a
+a:
+  script: x
+  rules:
+    - if: $A && $B
+    - if: $CI_COMMIT_BRANCH
+      changes: [go.mod]
+b:
+  script: x
+  rules:
+    - if: $CI_COMMIT_TAG
+    - if: $CI_COMMIT_BRANCH == "x"
+      when: never
+c:
+  script: x
+  rules:
+    - if: $CI_COMMIT_TAG
+      when: manual
+    - if: $CI_COMMIT_BRANCH
+d:
+  script: x
+  only: [main]
+  rules:
+    - when: never
+`
+	refused(t, ".gitlab-ci.yml", src,
+		`line 5: a.rules.if: "$A && $B" is not supported`,
+		"line 7: a.rules.changes: is not supported in rules",
+		"line 12: b.rules: rule 2: a `when: never` rule after a rule that runs the job",
+		"line 19: c.rules: rule 2: `when: on_success` differs from an earlier rule's `when: manual`",
+		"line 24: d.rules: cannot be used with only or except",
+		"line 24: d.rules: no rule runs the job")
 }
 
 // TestGitLabRefused names every unsupported key with its line in one
