@@ -34,7 +34,7 @@ func TestConvertToolFormats(t *testing.T) {
 	}
 	gl := writeTree(t, map[string]string{".gitlab-ci.yml": "image: a\ncache: {}\nt:\n  script: x\n  rules: [{if: $X, changes: [a]}]\n"}) + "/.gitlab-ci.yml"
 	err = run(context.Background(), []string{"convert", gl}, envconf.Map(nil), &out, &errOut)
-	if want := "GitLab CI: cannot convert: line 2: cache: is not supported; line 5: t.rules:"; err == nil || !strings.Contains(err.Error(), want) {
+	if want := "GitLab CI: cannot convert: line 2: cache: is not supported; line 5: t.rules.if: \"$X\" is not supported"; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("got %v, want an error containing %q", err, want)
 	}
 }
