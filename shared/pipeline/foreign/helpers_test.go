@@ -92,7 +92,7 @@ func env(c *pipeline.Container, k string) string {
 	return v.Value
 }
 
-func readFile(t *testing.T, name string) string {
+func readFile(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(name)
 	if err != nil {
