@@ -17,6 +17,7 @@ type Problem struct {
 	Message string
 }
 
+// String is "line N: key: message".
 func (p Problem) String() string {
 	if p.Line > 0 {
 		return fmt.Sprintf("line %d: %s: %s", p.Line, p.Key, p.Message)
@@ -26,12 +27,15 @@ func (p Problem) String() string {
 
 // Error is a file that cannot be converted, with every reason at once.
 type Error struct {
-	Format   Format
+	// Format is the format the file was detected as.
+	Format Format
+	// Problems are every key that cannot be converted, in line order.
 	Problems []Problem
 
 	err error
 }
 
+// Error lists every problem, in line order, after the format's name.
 func (e *Error) Error() string {
 	parts := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
@@ -46,10 +50,13 @@ func (e *Error) Unwrap() error { return e.err }
 // Warning is something converted the way Drone 0.8 read it that is
 // probably not what its author meant.
 type Warning struct {
-	Line    int
+	// Line is the 1-based line of the key concerned, 0 when unknown.
+	Line int
+	// Message says what was done and why it is probably not meant.
 	Message string
 }
 
+// String is "line N: message".
 func (w Warning) String() string {
 	if w.Line > 0 {
 		return fmt.Sprintf("line %d: %s", w.Line, w.Message)

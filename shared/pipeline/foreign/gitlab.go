@@ -21,14 +21,12 @@ type glDefaults struct {
 
 type glImage struct {
 	name string
-	line int
 }
 
 // glJob is one GitLab job, read.
 type glJob struct {
 	glDefaults
 	name, stage string
-	line        int
 	script      []string
 	trigger     outConditions
 	manual      bool
@@ -127,7 +125,7 @@ func (g *gitlab) job(kv pair) *glJob {
 		g.problem(kv.key, name, "is neither a GitLab CI setting nor a job")
 		return nil
 	}
-	j := &glJob{name: name, stage: "test", line: kv.key.Line}
+	j := &glJob{name: name, stage: "test"}
 	j.variables = map[string]string{}
 	var only, except, rules, when, env *yaml.Node
 	for _, f := range pairs(kv.val) {
@@ -223,9 +221,9 @@ func (g *gitlab) environment(path string, n *yaml.Node) string {
 
 func (g *gitlab) image(path string, n *yaml.Node) *glImage {
 	if deref(n).Kind == yaml.ScalarNode {
-		return &glImage{name: g.str(path, n), line: n.Line}
+		return &glImage{name: g.str(path, n)}
 	}
-	img := &glImage{line: n.Line}
+	img := &glImage{}
 	for _, kv := range pairs(n) {
 		switch kv.key.Value {
 		case "name":
