@@ -180,11 +180,12 @@ func (s *service) convert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.conversions.WithLabelValues(in.Kind, "ok").Inc()
-	answer, err := encodeAnswer(res.yaml)
+	answer, err := json.Marshal(drone.Config{Data: res.yaml})
 	if err != nil {
-		httperr.Write(w, r, err)
+		httperr.Write(w, r, httperr.Wrap(httperr.Internal, err, "cannot encode the answer"))
 		return
 	}
+	answer = append(answer, '\n')
 	s.results.put(key, res, answer, gen, hasGen)
 	reqlog.Annotate(r.Context(), slog.String("cache", "miss"), slog.Int("bytes", len(res.yaml)),
 		slog.Int("modules", len(res.deps)), slog.Uint64("steps", res.steps))
@@ -193,20 +194,12 @@ func (s *service) convert(w http.ResponseWriter, r *http.Request) {
 
 // answer writes converted YAML as Drone's converter answer.
 func (s *service) answer(w http.ResponseWriter, r *http.Request, yaml string) {
-	body, err := encodeAnswer(yaml)
-	if err != nil {
-		httperr.Write(w, r, err)
-		return
-	}
-	writeBody(w, body)
-}
-
-func encodeAnswer(yaml string) ([]byte, error) {
 	body, err := json.Marshal(drone.Config{Data: yaml})
 	if err != nil {
-		return nil, httperr.Wrap(httperr.Internal, err, "cannot encode the answer")
+		httperr.Write(w, r, httperr.Wrap(httperr.Internal, err, "cannot encode the answer"))
+		return
 	}
-	return append(body, '\n'), nil
+	writeBody(w, append(body, '\n'))
 }
 
 // concurrency is n, or twice the CPUs when unset.
