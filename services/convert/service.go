@@ -140,7 +140,7 @@ func (s *service) convert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.opts.Formats {
-		if res, err := foreign.Convert(req.Repo.Config, []byte(req.Config.Data)); err != nil {
+		if res, err := foreign.Convert(req.Repo.Config, []byte(req.Config.Data), foreign.Options{DefaultBranch: req.Repo.Branch}); err != nil {
 			httperr.Write(w, r, httperr.Wrap(httperr.Unprocessable, err, "%s", err.Error()))
 			return
 		} else if res != nil {

@@ -121,7 +121,7 @@ func (t *triggerer) trigger(ctx context.Context, repo *model.Repo, h *model.Hook
 		cfg = out
 	}
 	// 8. Drone 0.8 and GitLab CI files become Drone 1.x YAML.
-	if r, err := foreign.Convert(repo.Config, []byte(cfg.Data)); err != nil {
+	if r, err := foreign.Convert(repo.Config, []byte(cfg.Data), foreign.Options{DefaultBranch: repo.Branch}); err != nil {
 		return t.errorBuild(ctx, repo, h, err.Error())
 	} else if r != nil {
 		for _, w := range r.Warnings {

@@ -126,13 +126,14 @@ func TestTriggerForeignFormats(t *testing.T) {
 		{"gitlab ci", ".gitlab-ci.yml", gitlab, "pending", "", []string{"build:pending", "unit:waiting_on_dependencies", "vet:waiting_on_dependencies"}},
 		{"gitlab ci by name only", ".drone.yml", gitlab, "error", "missing kind", nil},
 		{"unsupported gitlab keys", ".gitlab-ci.yml", "include: x.yml\nbuild:\n  image: a\n  script: b\n  cache: {paths: [x]}\n", "error", "line 1: include: is not supported; line 5: build.cache: is not supported", nil},
+		{"gitlab rule on the default branch", ".gitlab-ci.yml", "image: a\nmain-only:\n  script: x\n  rules:\n    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\nelsewhere:\n  script: y\n  except: [main]\n", "pending", "", []string{"main-only:pending"}},
 		{"drone 0.8 matrix", ".drone.yml", "pipeline:\n  t:\n    image: golang:${GO}\nmatrix:\n  GO: ['1.21', '1.22']\n", "pending", "", []string{"matrix-1:pending", "matrix-2:pending"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, constConfig(tc.data), pass, ok, noWebhook{})
-			f.repo.Config = tc.config
+			f.repo.Config, f.repo.Branch = tc.config, "main"
 			b, stages, err := f.t.trigger(context.Background(), f.repo, pushHook())
 			if err != nil || b == nil {
 				t.Fatalf("got %v, %v; want a build", b, err)

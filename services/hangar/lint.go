@@ -174,7 +174,7 @@ func (l *linter) file(ctx context.Context, name string) {
 	}
 	build, repo := l.buildFor(name)
 	text, shown := string(data), name
-	if r, err := foreign.Convert(name, data); err != nil {
+	if r, err := foreign.Convert(name, data, foreign.Options{DefaultBranch: repo.Branch}); err != nil {
 		var fe *foreign.Error
 		if !errors.As(err, &fe) {
 			l.report(name, 0, "%v", err)

@@ -84,7 +84,7 @@ func renderTool(ctx context.Context, args []string, lookup envconf.Lookup, stdou
 	if err != nil {
 		return err
 	}
-	if r, err := foreign.Convert(files[0], script); err != nil {
+	if r, err := foreign.Convert(files[0], script, foreign.Options{DefaultBranch: *defBranch}); err != nil {
 		return err
 	} else if r != nil {
 		for _, w := range r.Warnings {

@@ -23,7 +23,7 @@ func BenchmarkConvert(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(in.src)))
 			for b.Loop() {
-				if _, err := Convert(in.name, []byte(in.src)); err != nil {
+				if _, err := Convert(in.name, []byte(in.src), Options{}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -34,7 +34,7 @@ func BenchmarkConvert(b *testing.B) {
 // BenchmarkParseBaseline is pipeline.Parse of each file's converted YAML.
 func BenchmarkParseBaseline(b *testing.B) {
 	for name, in := range benchInputs(b) {
-		r, err := Convert(in.name, []byte(in.src))
+		r, err := Convert(in.name, []byte(in.src), Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -70,20 +70,24 @@ type Result struct {
 	Warnings []Warning
 }
 
-// Convert converts a Drone 0.8 or GitLab CI file to Drone 1.x YAML with
-// DefaultLimits. It returns nil, nil for a file in neither format.
-func Convert(name string, data []byte) (*Result, error) {
-	return ConvertLimits(name, data, DefaultLimits)
+// Options are what a conversion may know beyond the file itself.
+type Options struct {
+	// Limits bound the conversion; a zero field means the default.
+	Limits Limits
+	// DefaultBranch is the repository's default branch, the value of
+	// GitLab's $CI_DEFAULT_BRANCH; empty refuses the rules that name it.
+	DefaultBranch string
 }
 
-// ConvertLimits is Convert with limits; a zero field means the default.
-// Every error is an *Error.
-func ConvertLimits(name string, data []byte, l Limits) (*Result, error) {
+// Convert converts a Drone 0.8 or GitLab CI file named name (the
+// repository's config path) to Drone 1.x YAML. It returns nil, nil for a
+// file in neither format. Every error is an *Error.
+func Convert(name string, data []byte, o Options) (*Result, error) {
 	f := Detect(name, data)
 	if f == "" {
 		return nil, nil
 	}
-	l = l.withDefaults()
+	l := o.Limits.withDefaults()
 	if len(data) > l.MaxBytes {
 		return nil, limitError(f, 0, "file of %d bytes exceeds the limit of %d bytes", len(data), l.MaxBytes)
 	}
@@ -95,7 +99,7 @@ func ConvertLimits(name string, data []byte, l Limits) (*Result, error) {
 	case Drone08:
 		r, err = convertDrone08(data, l)
 	case GitLabCI:
-		r, err = convertGitLab(data, l)
+		r, err = convertGitLab(data, l, o.DefaultBranch)
 	}
 	if err != nil {
 		return nil, err

@@ -36,7 +36,8 @@ type glJob struct {
 
 type gitlab struct {
 	conv
-	top    glDefaults
+	defaultBranch string
+	top           glDefaults
 	stages []string
 	jobs   []*glJob
 }
@@ -48,12 +49,12 @@ var gitlabStages = []string{"build", "test", "deploy"}
 // convertGitLab converts a .gitlab-ci.yml: one Drone pipeline per job, in
 // stage order, each depending on every job of the stage before, so jobs of
 // one stage run in parallel, each in its own clone, as on GitLab.
-func convertGitLab(data []byte, l Limits) (*Result, error) {
+func convertGitLab(data []byte, l Limits, defaultBranch string) (*Result, error) {
 	root, err := load(GitLabCI, data)
 	if err != nil {
 		return nil, err
 	}
-	g := &gitlab{conv: conv{format: GitLabCI}, stages: gitlabStages}
+	g := &gitlab{conv: conv{format: GitLabCI}, stages: gitlabStages, defaultBranch: defaultBranch}
 	g.top.variables = map[string]string{}
 	var jobs []pair
 	for _, kv := range pairs(root) {

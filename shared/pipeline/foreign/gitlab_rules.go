@@ -8,8 +8,9 @@ import (
 )
 
 // ruleIf matches the rule conditions that convert: one predefined
-// variable, alone (set) or compared with == to a quoted string.
-var ruleIf = regexp.MustCompile(`^\$(\w+)(?:\s*==\s*(?:"([^"]*)"|'([^']*)'))?$`)
+// variable, alone (set) or compared with == to a quoted string or to
+// $CI_DEFAULT_BRANCH.
+var ruleIf = regexp.MustCompile(`^\$(\w+)(?:\s*==\s*(?:"([^"]*)"|'([^']*)'|\$(CI_DEFAULT_BRANCH)))?$`)
 
 // ruleRefs maps a rule's variable test to refs or events.
 func ruleRefs(name, value string, compared bool) (*refSet, bool) {
@@ -67,11 +68,18 @@ func (g *gitlab) rules(path string, n *yaml.Node) (only, except *refSet, when st
 				expr := strings.TrimSpace(g.str(at, kv.val))
 				m := ruleIf.FindStringSubmatch(expr)
 				var ok bool
-				if m != nil {
+				switch {
+				case m == nil:
+				case m[4] != "" && g.defaultBranch == "":
+					g.problem(kv.key, at, "%q needs the repository's default branch, which is not known here", expr)
+					continue
+				case m[4] != "":
+					cond, ok = ruleRefs(m[1], g.defaultBranch, true)
+				default:
 					cond, ok = ruleRefs(m[1], m[2]+m[3], strings.Contains(expr, "=="))
 				}
 				if !ok {
-					g.problem(kv.key, at, "%q is not supported: only $CI_COMMIT_BRANCH, $CI_COMMIT_TAG, $CI_COMMIT_REF_NAME, $CI_PIPELINE_SOURCE == \"…\" and $CI_MERGE_REQUEST_IID convert", expr)
+					g.problem(kv.key, at, "%q is not supported: only $CI_COMMIT_BRANCH, $CI_COMMIT_TAG, $CI_COMMIT_REF_NAME, $CI_PIPELINE_SOURCE == \"…\" (or $CI_DEFAULT_BRANCH) and $CI_MERGE_REQUEST_IID convert", expr)
 				}
 			case "when":
 				ruleWhen = g.str(at, kv.val)

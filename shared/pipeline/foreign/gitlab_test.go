@@ -159,6 +159,10 @@ ship:
   rules:
     - if: '$CI_COMMIT_BRANCH == "main"'
       when: manual
+default-branch:
+  script: x
+  rules:
+    - if: $CI_COMMIT_REF_NAME == $CI_DEFAULT_BRANCH
 `,
 			check: func(t *testing.T, m *pipeline.Manifest) {
 				for _, c := range []struct{ name, event, ref, status string }{
@@ -166,6 +170,7 @@ ship:
 					{"mr", "pull_request|", "|", "|"},
 					{"always", "push,tag,cron,custom|", "|refs/heads/dev,refs/tags/dev", "success,failure|"},
 					{"ship", "promote|", "refs/heads/main|", "|"},
+					{"default-branch", "push,tag,cron,custom|", "refs/heads/main,refs/tags/main|", "|"},
 				} {
 					tr := pipelineNamed(t, m, c.name).Trigger
 					if cond(tr.Event) != c.event || cond(tr.Ref) != c.ref || cond(tr.Status) != c.status {
@@ -224,6 +229,10 @@ d:
   only: [main]
   rules:
     - when: never
+e:
+  script: x
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
 `
 	refused(t, ".gitlab-ci.yml", src,
 		`line 5: a.rules.if: "$A && $B" is not supported`,
@@ -231,7 +240,8 @@ d:
 		"line 12: b.rules: rule 2: a `when: never` rule after a rule that runs the job",
 		"line 19: c.rules: rule 2: `when: on_success` differs from an earlier rule's `when: manual`",
 		"line 24: d.rules: cannot be used with only or except",
-		"line 24: d.rules: no rule runs the job")
+		"line 24: d.rules: no rule runs the job",
+		`line 28: e.rules.if: "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" needs the repository's default branch, which is not known here`)
 }
 
 // TestGitLabRefused names every unsupported key with its line in one

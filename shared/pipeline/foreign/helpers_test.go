@@ -13,7 +13,7 @@ import (
 // lint (as for a trusted repository), and returns the manifest.
 func converted(t *testing.T, name, src string) (*pipeline.Manifest, *Result) {
 	t.Helper()
-	r, err := Convert(name, []byte(src))
+	r, err := Convert(name, []byte(src), Options{DefaultBranch: "main"})
 	if err != nil {
 		t.Fatalf("convert: %v", err)
 	}
@@ -34,7 +34,7 @@ func converted(t *testing.T, name, src string) (*pipeline.Manifest, *Result) {
 // wanted text.
 func refused(t *testing.T, name, src string, want ...string) *Error {
 	t.Helper()
-	_, err := Convert(name, []byte(src))
+	_, err := Convert(name, []byte(src), Options{})
 	var fe *Error
 	if !errors.As(err, &fe) {
 		t.Fatalf("got %v, want an *Error", err)

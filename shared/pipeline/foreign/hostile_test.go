@@ -58,7 +58,7 @@ func TestHostile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := Convert(tt.file, []byte(tt.src))
+			r, err := Convert(tt.file, []byte(tt.src), Options{})
 			var fe *Error
 			if !errors.As(err, &fe) || r != nil {
 				t.Fatalf("got %v, %v; want an *Error", r, err)
@@ -80,7 +80,7 @@ func FuzzConvert(f *testing.F) {
 	f.Add(".gitlab-ci.yml", "image: a\nx:\n  script: y\n  only: [main]\n")
 	f.Add(".drone.yml", "pipeline:\n  t:\n    when:\n      branch: {event: push}\n")
 	f.Fuzz(func(t *testing.T, name, src string) {
-		r, err := Convert(name, []byte(src))
+		r, err := Convert(name, []byte(src), Options{})
 		if err != nil {
 			var fe *Error
 			if !errors.As(err, &fe) {
