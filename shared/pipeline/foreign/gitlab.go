@@ -38,8 +38,8 @@ type gitlab struct {
 	conv
 	defaultBranch string
 	top           glDefaults
-	stages []string
-	jobs   []*glJob
+	stages        []string
+	jobs          []*glJob
 }
 
 // gitlabStages are GitLab's stages when the file declares none; .pre and
