@@ -45,7 +45,7 @@ func TestConvertToolFormats(t *testing.T) {
 func TestLintFormats(t *testing.T) {
 	t.Parallel()
 	dir := writeTree(t, map[string]string{
-		".gitlab-ci.yml": "image: a\nbuild:\n  script: make\n  artifacts: {paths: [x]}\n  needs: []\n",
+		".gitlab-ci.yml": "image: a\nbuild:\n  script: make\n  artifacts: {paths: [x]}\n  retry: 2\n",
 		"ci/default.yml": "pipeline:\n  t:\n    image: a\n    cap_add: [NET_ADMIN]\n",
 	})
 	tests := []struct {
@@ -63,7 +63,7 @@ func TestLintFormats(t *testing.T) {
 		}, wantErr: true},
 		{name: "gitlab file", args: []string{dir + "/.gitlab-ci.yml"}, want: []string{
 			".gitlab-ci.yml:4: GitLab CI: build.artifacts: is not supported",
-			".gitlab-ci.yml:5: GitLab CI: build.needs: is not supported",
+			".gitlab-ci.yml:5: GitLab CI: build.retry: is not supported",
 			"1 pipeline files checked, 2 problems",
 		}, wantErr: true},
 		{name: "0.8 file in a config repository", args: []string{dir}, want: []string{

@@ -28,10 +28,18 @@ type glJob struct {
 	glDefaults
 	name, stage string
 	script      []string
+	needs       []need
+	hasNeeds    bool
 	trigger     outConditions
 	manual      bool
 	always      string // "", "always" or "on_failure"
 	failure     string
+}
+
+// need is one job a job needs, where the file names it.
+type need struct {
+	name string
+	node *yaml.Node
 }
 
 type gitlab struct {
@@ -95,10 +103,11 @@ func convertGitLab(data []byte, l Limits, defaultBranch string) (*Result, error)
 	if len(g.jobs) == 0 && len(g.problems) == 0 {
 		g.problem(root, "file", "has no jobs")
 	}
+	jobsInOrder, deps := g.order()
 	if err := g.err(); err != nil {
 		return nil, err
 	}
-	out, err := emit(g.pipelines())
+	out, err := emit(g.pipelines(jobsInOrder, deps))
 	if err != nil {
 		return nil, &Error{Format: GitLabCI, Problems: []Problem{{Key: "output", Message: err.Error()}}}
 	}
@@ -146,6 +155,8 @@ func (g *gitlab) job(kv pair) *glJob {
 			except = f.val
 		case "rules":
 			rules = f.val
+		case "needs":
+			j.needs, j.hasNeeds = g.needs(at, f.val), true
 		case "when":
 			when = f.val
 		case "environment":
@@ -328,4 +339,35 @@ func (g *gitlab) variables(path string, n *yaml.Node, into map[string]string) {
 			}
 		}
 	}
+}
+
+// needs reads `needs: [a, {job: b, artifacts: false, optional: true}]`.
+// Artifacts are not carried between pipelines (artifacts are refused);
+// an optional job that does not run is skipped past, as any is in Drone.
+func (g *gitlab) needs(path string, n *yaml.Node) []need {
+	n = deref(n)
+	if n.Kind != yaml.SequenceNode {
+		g.problem(n, path, "must be a list of jobs")
+		return nil
+	}
+	var out []need
+	for _, item := range n.Content {
+		if deref(item).Kind == yaml.ScalarNode {
+			out = append(out, need{g.str(path, item), item})
+			continue
+		}
+		nd := need{node: item}
+		for _, kv := range pairs(item) {
+			switch kv.key.Value {
+			case "job":
+				nd.name = g.str(path+".job", kv.val)
+			case "artifacts", "optional":
+				g.boolean(path+"."+kv.key.Value, kv.val)
+			default:
+				g.problem(kv.key, path+"."+kv.key.Value, "is not supported (job, artifacts, optional are)")
+			}
+		}
+		out = append(out, nd)
+	}
+	return out
 }

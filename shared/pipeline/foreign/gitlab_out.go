@@ -5,23 +5,79 @@ import (
 	"strings"
 )
 
-// pipelines makes one pipeline per job, ordered by stage then file.
-func (g *gitlab) pipelines() []any {
-	order := append(append([]string{".pre"}, g.stages...), ".post")
-	var docs []any
+// order puts the jobs in stage order, then file order, and gives each its
+// dependencies: its needs when it has them, else every job of the nearest
+// earlier stage with jobs. Jobs whose needs come later move after them, as
+// Drone requires a dependency to be declared first; a cycle is a problem.
+func (g *gitlab) order() ([]*glJob, map[*glJob][]string) {
+	stages := append(append([]string{".pre"}, g.stages...), ".post")
+	byName := map[string]*glJob{}
+	var sorted []*glJob
+	deps := map[*glJob][]string{}
 	var prev []string
-	for _, stage := range order {
+	for _, stage := range stages {
 		var cur []string
 		for _, j := range g.jobs {
 			if j.stage != stage {
 				continue
 			}
-			docs = append(docs, g.pipeline(j, prev))
+			sorted, byName[j.name] = append(sorted, j), j
+			deps[j] = prev
 			cur = append(cur, j.name)
 		}
 		if len(cur) > 0 {
 			prev = cur
 		}
+	}
+	for _, j := range sorted {
+		if !j.hasNeeds {
+			continue
+		}
+		deps[j] = nil
+		for _, n := range j.needs {
+			if byName[n.name] == nil {
+				g.problem(n.node, j.name+".needs", "%q is not a job of this file", n.name)
+				continue
+			}
+			deps[j] = append(deps[j], n.name)
+		}
+	}
+	out := make([]*glJob, 0, len(sorted))
+	done := map[string]bool{}
+	for len(out) < len(sorted) {
+		progress := false
+		for _, j := range sorted {
+			if done[j.name] || !allDone(deps[j], done) {
+				continue
+			}
+			out, done[j.name], progress = append(out, j), true, true
+		}
+		if !progress {
+			for _, j := range sorted {
+				if !done[j.name] {
+					g.problem(nil, j.name+".needs", "is part of a cycle of needs")
+				}
+			}
+			break
+		}
+	}
+	return out, deps
+}
+
+func allDone(names []string, done map[string]bool) bool {
+	for _, n := range names {
+		if !done[n] {
+			return false
+		}
+	}
+	return true
+}
+
+// pipelines makes one pipeline per job, in the order order gives.
+func (g *gitlab) pipelines(jobs []*glJob, deps map[*glJob][]string) []any {
+	docs := make([]any, 0, len(jobs))
+	for _, j := range jobs {
+		docs = append(docs, g.pipeline(j, deps[j]))
 	}
 	return docs
 }

@@ -180,6 +180,19 @@ default-branch:
 			},
 		},
 		{
+			name: "needs replace the stage order",
+			src:  "image: a\nstages: [build, test, deploy]\nlint:\n  stage: test\n  needs: []\n  script: l\nunit:\n  stage: test\n  needs: [{job: compile, artifacts: false}, fmt]\n  script: u\ncompile:\n  stage: build\n  script: c\nfmt:\n  stage: test\n  script: f\nship:\n  stage: deploy\n  script: s\n",
+			check: func(t *testing.T, m *pipeline.Manifest) {
+				var got []string
+				for _, p := range m.Pipelines() {
+					got = append(got, p.Name+"<"+strings.Join(p.DependsOn, "+"))
+				}
+				if want := "compile<,lint<,fmt<compile,unit<compile+fmt,ship<lint+unit+fmt"; strings.Join(got, ",") != want {
+					t.Errorf("got %s, want %s", strings.Join(got, ","), want)
+				}
+			},
+		},
+		{
 			name: "allow_failure, hidden templates and anchors",
 			src:  "image: a\n.tpl: &tpl\n  allow_failure: true\n  variables: {T: '1'}\nx:\n  <<: *tpl\n  script: s\n",
 			check: func(t *testing.T, m *pipeline.Manifest) {
@@ -242,6 +255,15 @@ e:
 		"line 24: d.rules: cannot be used with only or except",
 		"line 24: d.rules: no rule runs the job",
 		`line 28: e.rules.if: "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" needs the repository's default branch, which is not known here`)
+}
+
+// TestGitLabNeedsRefused names unknown and cyclic needs.
+func TestGitLabNeedsRefused(t *testing.T) {
+	t.Parallel()
+	refused(t, ".gitlab-ci.yml", "image: a\na:\n  needs: [b]\n  script: x\nb:\n  needs: [a]\n  script: y\nc:\n  needs: [nope, {job: a, project: x/y}]\n  script: z\n",
+		"line 9: c.needs: \"nope\" is not a job of this file",
+		"line 9: c.needs.project: is not supported",
+		"a.needs: is part of a cycle of needs", "b.needs: is part of a cycle of needs")
 }
 
 // TestGitLabRefused names every unsupported key with its line in one
