@@ -1,10 +1,13 @@
 package foreign
 
 import (
+	"errors"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hangar-ci/hangar/shared/pipeline"
 )
 
 // glDefaults are what jobs inherit from the top level or `default:`.
@@ -65,6 +68,10 @@ func convertGitLab(data []byte, l Limits, defaultBranch string) (*Result, error)
 	g := &gitlab{conv: conv{format: GitLabCI}, stages: gitlabStages, defaultBranch: defaultBranch}
 	g.top.variables = map[string]string{}
 	var jobs []pair
+	ext := &extender{g: g, all: map[string]*yaml.Node{}, resolved: map[string]*yaml.Node{}, visiting: map[string]bool{}}
+	for _, kv := range pairs(root) {
+		ext.all[kv.key.Value] = kv.val
+	}
 	for _, kv := range pairs(root) {
 		key := kv.key.Value
 		switch key {
@@ -94,6 +101,20 @@ func convertGitLab(data []byte, l Limits, defaultBranch string) (*Result, error)
 	}
 	if len(jobs) > l.MaxPipelines {
 		return nil, limitError(GitLabCI, jobs[l.MaxPipelines].key.Line, "%d jobs make more than the limit of %d pipelines", len(jobs), l.MaxPipelines)
+	}
+	// Templates are shared, not copied, when extended: the jobs as
+	// resolved are bounded as a document's aliases are.
+	expanded := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for i, kv := range jobs {
+		if deref(kv.val).Kind == yaml.MappingNode {
+			jobs[i].val = ext.resolve(kv.key.Value, kv.val, 0)
+		}
+		expanded.Content = append(expanded.Content, kv.key, jobs[i].val)
+	}
+	if err := pipeline.CheckNode(expanded, pipeline.Limits{}); err != nil {
+		var pe *pipeline.Error
+		errors.As(err, &pe)
+		return nil, limitError(GitLabCI, 0, "jobs with their extends: %s", strings.TrimPrefix(pe.Message, "yaml: "))
 	}
 	for _, kv := range jobs {
 		if j := g.job(kv); j != nil {

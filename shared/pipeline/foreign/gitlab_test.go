@@ -193,6 +193,36 @@ default-branch:
 			},
 		},
 		{
+			name: "extends merges templates as GitLab does",
+			src: `image: a
+.base:
+  image: golang:1.22
+  variables: {A: base, B: base}
+  before_script: [setup]
+.tests:
+  extends: .base
+  variables: {B: tests, C: tests}
+  script: [go test]
+unit:
+  extends: [.tests]
+  variables: {C: unit}
+race:
+  extends: [unit, .other]
+  script: [go test -race]
+.other:
+  allow_failure: true
+`,
+			check: func(t *testing.T, m *pipeline.Manifest) {
+				u, r := pipelineNamed(t, m, "unit").Steps[0], pipelineNamed(t, m, "race").Steps[0]
+				if u.Image != "golang:1.22" || env(u, "A") != "base" || env(u, "B") != "tests" || env(u, "C") != "unit" || strings.Join(u.Commands, ";") != "setup;go test" {
+					t.Errorf("unit: got image %s A=%s B=%s C=%s commands %v", u.Image, env(u, "A"), env(u, "B"), env(u, "C"), u.Commands)
+				}
+				if strings.Join(r.Commands, ";") != "setup;go test -race" || r.Failure != "ignore" || env(r, "C") != "unit" {
+					t.Errorf("race: got commands %v failure %q C=%s", r.Commands, r.Failure, env(r, "C"))
+				}
+			},
+		},
+		{
 			name: "allow_failure, hidden templates and anchors",
 			src:  "image: a\n.tpl: &tpl\n  allow_failure: true\n  variables: {T: '1'}\nx:\n  <<: *tpl\n  script: s\n",
 			check: func(t *testing.T, m *pipeline.Manifest) {
@@ -264,6 +294,14 @@ func TestGitLabNeedsRefused(t *testing.T) {
 		"line 9: c.needs: \"nope\" is not a job of this file",
 		"line 9: c.needs.project: is not supported",
 		"a.needs: is part of a cycle of needs", "b.needs: is part of a cycle of needs")
+}
+
+// TestGitLabExtendsRefused names unknown templates and cycles.
+func TestGitLabExtendsRefused(t *testing.T) {
+	t.Parallel()
+	refused(t, ".gitlab-ci.yml", "image: a\n.x:\n  extends: .y\n.y:\n  extends: .x\nj:\n  extends: [.x, .nope]\n  script: s\n",
+		"extends: is a cycle or nests deeper than 11 levels",
+		`line 7: j.extends: ".nope" is not a job or template of this file`)
 }
 
 // TestGitLabRefused names every unsupported key with its line in one
