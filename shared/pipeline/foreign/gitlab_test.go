@@ -30,30 +30,14 @@ func TestGitLabConstructs(t *testing.T) {
 			},
 		},
 		{
-			name: "stage order becomes dependencies",
-			src:  "image: a\nstages: [prepare, check, ship]\nship:\n  stage: ship\n  script: s\nfmt:\n  stage: check\n  script: f\nvet:\n  stage: check\n  script: v\ngen:\n  stage: prepare\n  script: g\nfirst:\n  stage: .pre\n  script: p\nlast:\n  stage: .post\n  script: l\n",
-			check: func(t *testing.T, m *pipeline.Manifest) {
-				var got []string
-				for _, p := range m.Pipelines() {
-					got = append(got, p.Name+"<"+strings.Join(p.DependsOn, "+"))
-				}
-				if want := "first<,gen<first,fmt<gen,vet<gen,ship<fmt+vet,last<ship"; strings.Join(got, ",") != want {
-					t.Errorf("got %s, want %s", strings.Join(got, ","), want)
-				}
-			},
+			name:  "stage order becomes dependencies",
+			src:   "image: a\nstages: [prepare, check, ship]\nship:\n  stage: ship\n  script: s\nfmt:\n  stage: check\n  script: f\nvet:\n  stage: check\n  script: v\ngen:\n  stage: prepare\n  script: g\nfirst:\n  stage: .pre\n  script: p\nlast:\n  stage: .post\n  script: l\n",
+			check: wantGraph("first<,gen<first,fmt<gen,vet<gen,ship<fmt+vet,last<ship"),
 		},
 		{
-			name: "default stages and the test stage by default",
-			src:  "image: a\ndeploy:\n  stage: deploy\n  script: d\nunit:\n  script: u\nbuild:\n  stage: build\n  script: b\n",
-			check: func(t *testing.T, m *pipeline.Manifest) {
-				var got []string
-				for _, p := range m.Pipelines() {
-					got = append(got, p.Name+"<"+strings.Join(p.DependsOn, "+"))
-				}
-				if want := "build<,unit<build,deploy<unit"; strings.Join(got, ",") != want {
-					t.Errorf("got %s, want %s", strings.Join(got, ","), want)
-				}
-			},
+			name:  "default stages and the test stage by default",
+			src:   "image: a\ndeploy:\n  stage: deploy\n  script: d\nunit:\n  script: u\nbuild:\n  stage: build\n  script: b\n",
+			check: wantGraph("build<,unit<build,deploy<unit"),
 		},
 		{
 			name: "scripts, before and after",
@@ -180,17 +164,9 @@ default-branch:
 			},
 		},
 		{
-			name: "needs replace the stage order",
-			src:  "image: a\nstages: [build, test, deploy]\nlint:\n  stage: test\n  needs: []\n  script: l\nunit:\n  stage: test\n  needs: [{job: compile, artifacts: false}, fmt]\n  script: u\ncompile:\n  stage: build\n  script: c\nfmt:\n  stage: test\n  script: f\nship:\n  stage: deploy\n  script: s\n",
-			check: func(t *testing.T, m *pipeline.Manifest) {
-				var got []string
-				for _, p := range m.Pipelines() {
-					got = append(got, p.Name+"<"+strings.Join(p.DependsOn, "+"))
-				}
-				if want := "compile<,lint<,fmt<compile,unit<compile+fmt,ship<lint+unit+fmt"; strings.Join(got, ",") != want {
-					t.Errorf("got %s, want %s", strings.Join(got, ","), want)
-				}
-			},
+			name:  "needs replace the stage order",
+			src:   "image: a\nstages: [build, test, deploy]\nlint:\n  stage: test\n  needs: []\n  script: l\nunit:\n  stage: test\n  needs: [{job: compile, artifacts: false}, fmt]\n  script: u\ncompile:\n  stage: build\n  script: c\nfmt:\n  stage: test\n  script: f\nship:\n  stage: deploy\n  script: s\n",
+			check: wantGraph("compile<,lint<,fmt<compile,unit<compile+fmt,ship<lint+unit+fmt"),
 		},
 		{
 			name: "extends merges templates as GitLab does",

@@ -100,3 +100,18 @@ func readFile(t testing.TB, name string) string {
 	}
 	return string(b)
 }
+
+// wantGraph checks the pipelines and their dependencies, written
+// "name<dep+dep,…" in file order.
+func wantGraph(want string) func(*testing.T, *pipeline.Manifest) {
+	return func(t *testing.T, m *pipeline.Manifest) {
+		t.Helper()
+		var got []string
+		for _, p := range m.Pipelines() {
+			got = append(got, p.Name+"<"+strings.Join(p.DependsOn, "+"))
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("got %s, want %s", strings.Join(got, ","), want)
+		}
+	}
+}

@@ -13,29 +13,10 @@ import (
 // huge, each with a clear error; limit errors wrap pipeline.ErrLimit.
 func TestHostile(t *testing.T) {
 	t.Parallel()
-	var axes strings.Builder
-	axes.WriteString("pipeline:\n  t:\n    image: a\nmatrix:\n")
-	for i := range 10 {
-		fmt.Fprintf(&axes, "  V%d: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n", i)
-	}
-	var include strings.Builder
-	include.WriteString("pipeline:\n  t:\n    image: a\nmatrix:\n  include:\n")
-	for i := range 65 {
-		fmt.Fprintf(&include, "    - {V: %d}\n", i)
-	}
-	var jobs strings.Builder
-	jobs.WriteString("image: a\n")
-	for i := range 201 {
-		fmt.Fprintf(&jobs, "j%d: {script: x}\n", i)
-	}
-	var extends strings.Builder
-	extends.WriteString("image: a\n.t0:\n  variables:\n")
-	for i := range 3000 {
-		fmt.Fprintf(&extends, "    V%d: x\n", i)
-	}
-	for i := range 200 {
-		fmt.Fprintf(&extends, "j%d: {extends: .t0, script: x}\n", i)
-	}
+	axes := lines("pipeline:\n  t:\n    image: a\nmatrix:\n", 10, "  V%d: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n")
+	include := lines("pipeline:\n  t:\n    image: a\nmatrix:\n  include:\n", 65, "    - {V: %d}\n")
+	jobs := lines("image: a\n", 201, "j%d: {script: x}\n")
+	extends := lines("image: a\n.t0:\n  variables:\n", 3000, "    V%d: x\n") + lines("", 200, "j%d: {extends: .t0, script: x}\n")
 	laughs := "pipeline:\n  t:\n    image: a\n    x: &a [1,1,1,1,1,1,1,1,1,1]\n"
 	prev := "a"
 	for i := range 8 {
@@ -48,12 +29,12 @@ func TestHostile(t *testing.T) {
 		limit           bool
 		want            string
 	}{
-		{"matrix of 10 variables of 10 values", ".drone.yml", axes.String(), true,
+		{"matrix of 10 variables of 10 values", ".drone.yml", axes, true,
 			"matrix of 10 variables (V0: 10, V1: 10, V2: 10, V3: 10, V4: 10, V5: 10, V6: 10, V7: 10, V8: 10, V9: 10) makes 10000000000 pipelines, more than the limit of 64"},
-		{"matrix include past the limit", ".drone.yml", include.String(), true, "matrix.include has 65 entries, more than the limit of 64 pipelines"},
-		{"gitlab jobs past the limit", ".gitlab-ci.yml", jobs.String(), true, "line 202: limit: 201 jobs make more than the limit of 200 pipelines"},
+		{"matrix include past the limit", ".drone.yml", include, true, "matrix.include has 65 entries, more than the limit of 64 pipelines"},
+		{"gitlab jobs past the limit", ".gitlab-ci.yml", jobs, true, "line 202: limit: 201 jobs make more than the limit of 200 pipelines"},
 		{"billion laughs", ".drone.yml", laughs, true, "document expands to more than"},
-		{"extends amplification", ".gitlab-ci.yml", extends.String(), true, "jobs with their extends: document"},
+		{"extends amplification", ".gitlab-ci.yml", extends, true, "jobs with their extends: document"},
 		{"deep nesting", ".drone.yml", "pipeline:\n  t:\n    x: " + strings.Repeat("[", 200) + strings.Repeat("]", 200) + "\n", true, "nesting deeper than 100 levels"},
 		{"file too large", ".drone.yml", "pipeline:\n" + strings.Repeat("#", 1<<20), true, "exceeds the limit of 1048576 bytes"},
 		{"invalid UTF-8", ".gitlab-ci.yml", "image: \xff\n", true, "not valid UTF-8"},
@@ -79,6 +60,16 @@ func TestHostile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lines is head and then format written for 0 … n-1, a line each.
+func lines(head string, n int, format string) string {
+	var b strings.Builder
+	b.WriteString(head)
+	for i := range n {
+		fmt.Fprintf(&b, format, i)
+	}
+	return b.String()
 }
 
 // FuzzConvert checks that any input converts to YAML that parses, or
