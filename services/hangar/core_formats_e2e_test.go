@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hangar-ci/hangar/shared/scm/scmtest"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
@@ -43,6 +44,21 @@ deploy:
   when: manual
   environment: production
 `))
+	// GitLab's changes become paths conditions, which the core evaluates
+	// against the push's changed files.
+	h.activate("gitlab", "mike/gl-paths", map[string]any{"config_path": ".gitlab-ci.yml"})
+	h.GitLab.SetFile("mike/gl-paths", coreGitLabSHA, ".gitlab-ci.yml", []byte(`image: alpine:3
+api:
+  script: make api
+  rules:
+    - changes: ['api/**/*']
+docs:
+  script: make docs
+  only:
+    changes: ['docs/**/*']
+`))
+	h.GitLab.History.Commit("mike/gl-paths", "95790bf891e76fee5e1747ab589903a6a1f80f22", "")
+	h.GitLab.History.Commit("mike/gl-paths", coreGitLabSHA, "95790bf891e76fee5e1747ab589903a6a1f80f22", scmtest.Change{Path: "api/server/main.go"})
 	push := func(slug, ref string) []byte {
 		return corePayload(t, "gitlab/push.json", func(m map[string]any) {
 			m["project"].(map[string]any)["path_with_namespace"] = slug
@@ -85,6 +101,13 @@ deploy:
 		var list []wire.Build
 		if code := h.api(http.MethodGet, "/repos/mike/legacy/builds?scm=gitlab", nil, &list); code != http.StatusOK || len(list) != 3 {
 			t.Errorf("got %d, %d builds, want 200 and 3 (master, feature/login, the merge request)", code, len(list))
+		}
+	})
+
+	t.Run("gitlab ci changes", func(t *testing.T) {
+		res := h.postGitLab("Push Hook", push("mike/gl-paths", "refs/heads/master"), coreHookKey)
+		if res.Build == nil || stages(res.Build) != "api:pending<" {
+			t.Errorf("push changing api/: got %d %s, want only the api stage", res.Status, res.Body)
 		}
 	})
 

@@ -30,6 +30,10 @@ var mergeRequestRefs = []string{"refs/merge-requests/**", "refs/pull/**"}
 type refSet struct {
 	refs, events []string
 	mr           bool
+	// paths are `changes:` patterns, written at pathsAt under pathsKey.
+	paths    []string
+	pathsAt  *yaml.Node
+	pathsKey string
 }
 
 // conditions makes a job's trigger of its only and except. Both list
@@ -52,7 +56,13 @@ func (g *gitlab) conditions(path string, only, except *refSet, at *yaml.Node) ou
 			g.problem(at, path, "mixes branch or tag names with pipeline sources other than merge requests, which one Drone trigger cannot express")
 		}
 	}
+	if only != nil && only.paths != nil {
+		out.set("paths", &outCondition{Include: only.paths})
+	}
 	if s := except; s != nil {
+		if s.paths != nil {
+			g.problem(s.pathsAt, s.pathsKey, "cannot be converted: GitLab leaves the job out when any changed file matches, a Drone paths exclude only when every one does")
+		}
 		if len(s.refs) > 0 {
 			if out["ref"] == nil {
 				out["ref"] = &outCondition{}
@@ -71,18 +81,21 @@ func (g *gitlab) refSet(path string, n *yaml.Node) *refSet {
 		return nil
 	}
 	var entries []string
+	s := &refSet{}
 	if deref(n).Kind == yaml.MappingNode {
 		for _, kv := range pairs(n) {
-			if kv.key.Value != "refs" {
-				g.problem(kv.key, path+"."+kv.key.Value, "is not supported (refs is)")
-				continue
+			switch kv.key.Value {
+			case "refs":
+				entries = append(entries, g.list(path+".refs", kv.val)...)
+			case "changes":
+				s.paths, s.pathsAt, s.pathsKey = g.changes(path+".changes", kv.val), kv.key, path+".changes"
+			default:
+				g.problem(kv.key, path+"."+kv.key.Value, "is not supported (refs, changes are)")
 			}
-			entries = append(entries, g.list(path+".refs", kv.val)...)
 		}
 	} else {
 		entries = g.list(path, n)
 	}
-	s := &refSet{}
 	for _, e := range entries {
 		switch {
 		case e == "branches":
@@ -111,4 +124,24 @@ func (s *refSet) addEvents(events ...string) {
 			s.events = append(s.events, ev)
 		}
 	}
+}
+
+// changes reads `changes: [globs]` or `changes: {paths: [globs]}`: the
+// job runs when a changed file matches one, which is a Drone `paths`
+// include (Hangar's core evaluates it; a Drone server ignores it). Builds
+// without changed files (tags, schedules) run it, as on GitLab.
+func (g *gitlab) changes(path string, n *yaml.Node) []string {
+	if deref(n).Kind != yaml.MappingNode {
+		return g.list(path, n)
+	}
+	var out []string
+	for _, kv := range pairs(n) {
+		switch kv.key.Value {
+		case "paths":
+			out = g.list(path+".paths", kv.val)
+		default:
+			g.problem(kv.key, path+"."+kv.key.Value, "is not supported (paths is)")
+		}
+	}
+	return out
 }

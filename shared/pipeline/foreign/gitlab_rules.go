@@ -57,9 +57,12 @@ func (g *gitlab) rules(path string, n *yaml.Node) (only, except *refSet, when st
 		return nil, nil, ""
 	}
 	only, except = &refSet{}, &refSet{}
-	positive, catchAll := false, false
+	positive, catchAll, catchAllPaths := false, false, false
+	positives := 0
 	for i, r := range n.Content {
 		var cond *refSet
+		var paths []string
+		var pathsAt *yaml.Node
 		ruleWhen := "on_success"
 		for _, kv := range pairs(r) {
 			at := path + "." + kv.key.Value
@@ -83,8 +86,25 @@ func (g *gitlab) rules(path string, n *yaml.Node) (only, except *refSet, when st
 				}
 			case "when":
 				ruleWhen = g.str(at, kv.val)
+			case "changes":
+				paths, pathsAt = g.changes(at, kv.val), kv.key
 			default:
 				g.problem(kv.key, at, "is not supported in rules (if, when are)")
+			}
+		}
+		if ruleWhen != "never" {
+			positives++
+		}
+		if paths != nil {
+			// A rule's changes join its if; across rules they would be
+			// alternatives, which one Drone trigger cannot hold.
+			if ruleWhen == "never" || positives > 1 || i+1 < len(n.Content) {
+				g.problem(pathsAt, path+".changes", "is only supported in the last rule, when it is the only one that runs the job")
+			}
+			only.paths, only.pathsAt = paths, pathsAt
+			if cond == nil {
+				cond = &refSet{}
+				catchAllPaths = true
 			}
 		}
 		if ruleWhen == "never" {
@@ -114,6 +134,10 @@ func (g *gitlab) rules(path string, n *yaml.Node) (only, except *refSet, when st
 	}
 	if catchAll {
 		only = nil
+	} else if catchAllPaths && len(only.refs)+len(only.events) == 0 {
+		// `- changes: […]` alone: every pipeline source GitLab runs by
+		// default, when a matching file changed.
+		only = &refSet{paths: only.paths}
 	}
 	if len(except.refs)+len(except.events) == 0 {
 		except = nil

@@ -147,6 +147,22 @@ default-branch:
   script: x
   rules:
     - if: $CI_COMMIT_REF_NAME == $CI_DEFAULT_BRANCH
+api:
+  script: x
+  rules:
+    - if: $CI_COMMIT_TAG
+      when: never
+    - changes: ['services/api/**/*', go.mod]
+mr-docs:
+  script: x
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+      changes: {paths: ['docs/**']}
+only-changes:
+  script: x
+  only:
+    refs: [main]
+    changes: ['*.md']
 `,
 			check: func(t *testing.T, m *pipeline.Manifest) {
 				for _, c := range []struct{ name, event, ref, status string }{
@@ -155,10 +171,19 @@ default-branch:
 					{"always", "push,tag,cron,custom|", "|refs/heads/dev,refs/tags/dev", "success,failure|"},
 					{"ship", "promote|", "refs/heads/main|", "|"},
 					{"default-branch", "push,tag,cron,custom|", "refs/heads/main,refs/tags/main|", "|"},
+					{"api", "push,tag,cron,custom|", "|refs/tags/**", "|"},
+					{"mr-docs", "pull_request|", "|", "|"},
+					{"only-changes", "push,tag,cron,custom|", "refs/heads/main,refs/tags/main|", "|"},
 				} {
 					tr := pipelineNamed(t, m, c.name).Trigger
 					if cond(tr.Event) != c.event || cond(tr.Ref) != c.ref || cond(tr.Status) != c.status {
 						t.Errorf("%s: got event %s ref %s status %s, want %s, %s, %s", c.name, cond(tr.Event), cond(tr.Ref), cond(tr.Status), c.event, c.ref, c.status)
+					}
+				}
+				for name, want := range map[string]string{"api": "services/api/**/*,go.mod|", "mr-docs": "docs/**|", "only-changes": "*.md|", "release": "|"} {
+					p := pipelineNamed(t, m, name).Trigger.Paths
+					if got := strings.Join(p.Include, ",") + "|" + strings.Join(p.Exclude, ","); got != want {
+						t.Errorf("%s paths: got %s, want %s", name, got, want)
 					}
 				}
 			},
@@ -252,15 +277,20 @@ e:
   script: x
   rules:
     - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+f:
+  script: x
+  except:
+    changes: [docs/*]
 `
 	refused(t, ".gitlab-ci.yml", src,
 		`line 5: a.rules.if: "$A && $B" is not supported`,
-		"line 7: a.rules.changes: is not supported in rules",
+		"line 7: a.rules.changes: is only supported in the last rule, when it is the only one that runs the job",
 		"line 12: b.rules: rule 2: a `when: never` rule after a rule that runs the job",
 		"line 19: c.rules: rule 2: `when: on_success` differs from an earlier rule's `when: manual`",
 		"line 24: d.rules: cannot be used with only or except",
 		"line 24: d.rules: no rule runs the job",
-		`line 28: e.rules.if: "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" needs the repository's default branch, which is not known here`)
+		`line 28: e.rules.if: "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" needs the repository's default branch, which is not known here`,
+		"line 32: f.except.changes: cannot be converted: GitLab leaves the job out when any changed file matches")
 }
 
 // TestGitLabNeedsRefused names unknown and cyclic needs.
