@@ -52,6 +52,11 @@ type Options struct {
 	// RepoFiles reads the repository being built; nil refuses every
 	// load("//…"). FromEnv fills it from the SCM settings.
 	RepoFiles RepoFiles
+	// Formats converts Drone 0.8 and GitLab CI files to Drone 1.x YAML
+	// (HANGAR_CONVERT_FORMATS), for a Drone server that does not: Drone's
+	// open-source build leaves them unconverted. Hangar's core converts them
+	// itself.
+	Formats bool
 	// JsonnetWorker is the command that runs one Jsonnet evaluation in its
 	// own process (a binary answering to WorkerArg); empty evaluates in
 	// process, where an evaluation past its time limit cannot be stopped.
@@ -94,6 +99,7 @@ func OptionsFromEnv(lookup envconf.Lookup) (Options, error) {
 		CacheSize:       r.Bytes(DefaultCacheSize, "HANGAR_CONVERT_CACHE_SIZE"),
 		ModuleCacheSize: r.Bytes(DefaultModuleCache, "HANGAR_CONVERT_MODULE_CACHE_SIZE"),
 		RepoLoads:       r.List([]string{"trusted"}, "HANGAR_CONVERT_REPO_LOADS"),
+		Formats:         r.Bool(false, "HANGAR_CONVERT_FORMATS"),
 		JsonnetWorker:   DefaultJsonnetWorker,
 		JsonnetMemory:   r.Bytes(DefaultJsonnetMemory, "HANGAR_CONVERT_JSONNET_MEMORY"),
 		MemoryLimit:     r.Bytes(DefaultMemoryLimit, "HANGAR_CONVERT_MEMORY_LIMIT"),

@@ -25,18 +25,21 @@ func TestOptionsFromEnv(t *testing.T) {
 		if got := o.RepoLoads; !cmp.Equal(got, []string{"trusted"}) {
 			t.Errorf("got RepoLoads %v, want [trusted]", got)
 		}
+		if o.Formats {
+			t.Error("got Formats on by default, want off (Hangar's core converts itself)")
+		}
 	})
 	t.Run("drone names", func(t *testing.T) {
 		t.Parallel()
 		o, err := OptionsFromEnv(envconf.Map(map[string]string{
 			"DRONE_SECRET": "general", "DRONE_CONVERT_PLUGIN_SECRET": "specific",
 			"DRONE_STARLARK_STEP_LIMIT": "500000", "DRONE_STARLARK_SIZE_LIMIT": "2MiB",
-			"HANGAR_CONVERT_TIMEOUT": "30s", "HANGAR_CONVERT_REPO_LOADS": "trusted,octo/*",
+			"HANGAR_CONVERT_TIMEOUT": "30s", "HANGAR_CONVERT_REPO_LOADS": "trusted,octo/*", "HANGAR_CONVERT_FORMATS": "true",
 		}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o.Signature.Secret != "specific" || o.Limits.Steps != 500_000 || o.Limits.Size != 2<<20 || o.Limits.Timeout != 30*time.Second {
+		if o.Signature.Secret != "specific" || !o.Formats || o.Limits.Steps != 500_000 || o.Limits.Size != 2<<20 || o.Limits.Timeout != 30*time.Second {
 			t.Errorf("got %+v", o)
 		}
 		if !cmp.Equal(o.RepoLoads, []string{"trusted", "octo/*"}) {

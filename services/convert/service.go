@@ -1,7 +1,8 @@
 // Package convert is Hangar's converter extension
 // (DRONE_CONVERT_PLUGIN_ENDPOINT): it runs Starlark and Jsonnet pipeline
-// scripts and answers with the YAML they produce, or 204 for files it does
-// not handle. Render is the same conversion without HTTP, for `hangar
+// scripts and answers with the YAML they produce, converts Drone 0.8 and
+// GitLab CI files when told to, or answers 204 for files it does not
+// handle. Render is the same conversion without HTTP, for `hangar
 // convert` and `hangar lint`.
 package convert
 
@@ -22,6 +23,7 @@ import (
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/httpsig"
 	"github.com/hangar-ci/hangar/shared/lru"
+	"github.com/hangar-ci/hangar/shared/pipeline/foreign"
 	"github.com/hangar-ci/hangar/shared/reqlog"
 	"github.com/hangar-ci/hangar/shared/scm"
 	"github.com/hangar-ci/hangar/shared/server"
@@ -137,6 +139,16 @@ func (s *service) convert(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, err)
 		return
 	}
+	if s.opts.Formats {
+		if res, err := foreign.Convert(req.Repo.Config, []byte(req.Config.Data), foreign.Options{DefaultBranch: req.Repo.Branch}); err != nil {
+			httperr.Write(w, r, httperr.Wrap(httperr.Unprocessable, err, "%s", err.Error()))
+			return
+		} else if res != nil {
+			reqlog.Annotate(r.Context(), slog.String("repo", repoSlug(req.Repo)), slog.String("convert", string(res.Format)), slog.Int("warnings", len(res.Warnings)))
+			s.answer(w, r, string(res.YAML))
+			return
+		}
+	}
 	in, ok := s.input(&req)
 	if !ok {
 		reqlog.Annotate(r.Context(), slog.String("repo", repoSlug(req.Repo)), slog.String("convert", "none"))
@@ -178,6 +190,16 @@ func (s *service) convert(w http.ResponseWriter, r *http.Request) {
 	reqlog.Annotate(r.Context(), slog.String("cache", "miss"), slog.Int("bytes", len(res.yaml)),
 		slog.Int("modules", len(res.deps)), slog.Uint64("steps", res.steps))
 	writeBody(w, answer)
+}
+
+// answer writes converted YAML as Drone's converter answer.
+func (s *service) answer(w http.ResponseWriter, r *http.Request, yaml string) {
+	body, err := json.Marshal(drone.Config{Data: yaml})
+	if err != nil {
+		httperr.Write(w, r, httperr.Wrap(httperr.Internal, err, "cannot encode the answer"))
+		return
+	}
+	writeBody(w, append(body, '\n'))
 }
 
 // concurrency is n, or twice the CPUs when unset.

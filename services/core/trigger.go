@@ -14,6 +14,7 @@ import (
 
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/shared/pipeline"
+	"github.com/hangar-ci/hangar/shared/pipeline/foreign"
 	"github.com/hangar-ci/hangar/shared/reqlog"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
@@ -118,6 +119,15 @@ func (t *triggerer) trigger(ctx context.Context, repo *model.Repo, h *model.Hook
 		return t.errorBuild(ctx, repo, h, extensionError(err))
 	} else if out != nil && out.Data != "" {
 		cfg = out
+	}
+	// 8. Drone 0.8 and GitLab CI files become Drone 1.x YAML.
+	if r, err := foreign.Convert(repo.Config, []byte(cfg.Data), foreign.Options{DefaultBranch: repo.Branch}); err != nil {
+		return t.errorBuild(ctx, repo, h, err.Error())
+	} else if r != nil {
+		for _, w := range r.Warnings {
+			log.Info("pipeline conversion warning", slog.String("format", string(r.Format)), slog.String("warning", w.String()))
+		}
+		cfg = &drone.Config{Data: string(r.YAML)}
 	}
 	// 9. Parse.
 	m, err := pipeline.Parse([]byte(cfg.Data))

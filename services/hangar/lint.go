@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,14 +18,17 @@ import (
 	"github.com/hangar-ci/hangar/services/validate"
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/pipeline"
+	"github.com/hangar-ci/hangar/shared/pipeline/foreign"
 	"github.com/hangar-ci/hangar/shared/tree"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
-// lintTool is `hangar lint [DIR]`: it checks a whole config repository as
-// the services would see it, for the repository's own CI. Every pipeline
-// file must parse (Starlark and Jsonnet after conversion), pass Drone's
-// lint rules and not be denied by _hangar/policy.yaml. Problems are
+// lintTool is `hangar lint [DIR|FILE]`: it checks a whole config
+// repository as the services would see it, for the repository's own CI, or
+// one file. Every pipeline file must parse (Starlark and Jsonnet after
+// rendering, Drone 0.8 and GitLab CI after conversion, with the
+// conversion's warnings shown), pass Drone's lint rules and not be denied
+// by _hangar/policy.yaml. Problems are
 // printed as FILE:LINE: message; any problem makes the exit status 1.
 func lintTool(ctx context.Context, args []string, lookup envconf.Lookup, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
@@ -33,7 +37,7 @@ func lintTool(ctx context.Context, args []string, lookup envconf.Lookup, stdout,
 	trusted := fs.Bool("trusted", false, "lint as for trusted repositories (privileged, host volumes… allowed by Drone's rules)")
 	policyPath := fs.String("policy", validate.DefaultPolicyPath, "policy file inside DIR")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: hangar lint [flags] [DIR]   check every pipeline of a config repository (default DIR: .)")
+		fmt.Fprintln(stderr, "usage: hangar lint [flags] [DIR|FILE]   check every pipeline of a config repository (default DIR: .), or one file")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -48,22 +52,36 @@ func lintTool(ctx context.Context, args []string, lookup envconf.Lookup, stdout,
 		fs.Usage()
 		return errors.New("lint takes at most one directory")
 	}
+	// A single file (a .drone.yml, a .gitlab-ci.yml) is checked alone.
+	var files []string
+	single := false
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		dir, files, single = filepath.Dir(dir), []string{filepath.Base(dir)}, true
+	}
 	repo, err := tree.NewDir(dir, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
-	files, err := repo.Files(ctx)
-	if err != nil {
-		return err
+	if files == nil {
+		all, err := repo.Files(ctx)
+		if err != nil {
+			return err
+		}
+		for _, name := range all {
+			if isPipelineFile(name) {
+				files = append(files, name)
+			}
+		}
 	}
-	l := &linter{out: stdout, repo: repo, event: *event, trusted: *trusted}
+	l := &linter{out: stdout, repo: repo, event: *event, trusted: *trusted, read: repo.ReadFile}
+	if single {
+		// Read past the tree, which leaves out dotfiles such as .gitlab-ci.yml.
+		l.read = func(_ context.Context, name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }
+	}
 	l.loadPolicy(ctx, *policyPath)
 	slices.Sort(files)
 	checked := 0
 	for _, name := range files {
-		if !isPipelineFile(name) {
-			continue
-		}
 		checked++
 		l.file(ctx, name)
 	}
@@ -81,6 +99,7 @@ type linter struct {
 	event    string
 	trusted  bool
 	problems int
+	read     func(context.Context, string) ([]byte, error)
 }
 
 func (l *linter) report(name string, line int, format string, args ...any) {
@@ -148,14 +167,30 @@ func (l *linter) buildFor(name string) (drone.Build, drone.Repo) {
 }
 
 func (l *linter) file(ctx context.Context, name string) {
-	data, err := l.repo.ReadFile(ctx, name)
+	data, err := l.read(ctx, name)
 	if err != nil {
 		l.report(name, 0, "%v", err)
 		return
 	}
 	build, repo := l.buildFor(name)
 	text, shown := string(data), name
-	if kind := wire.ScriptKind(name); kind != "yaml" {
+	if r, err := foreign.Convert(name, data, foreign.Options{DefaultBranch: repo.Branch}); err != nil {
+		var fe *foreign.Error
+		if !errors.As(err, &fe) {
+			l.report(name, 0, "%v", err)
+			return
+		}
+		for _, p := range fe.Problems {
+			l.report(name, p.Line, "%s: %s: %s", fe.Format.Title(), p.Key, p.Message)
+		}
+		return
+	} else if r != nil {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(l.out, "%s: warning: %s\n", at(name, w.Line), w.Message)
+		}
+		// Lines below refer to the converted YAML.
+		text, shown = string(r.YAML), name+" (converted from "+r.Format.Title()+")"
+	} else if kind := wire.ScriptKind(name); kind != "yaml" {
 		text, err = convert.Render(ctx, convert.Input{Name: name, Kind: kind, Script: data, Central: true, Build: build, Repo: repo, Config: l.repo})
 		if err != nil {
 			l.report(name, 0, "%v", err)

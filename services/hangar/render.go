@@ -17,6 +17,7 @@ import (
 
 	"github.com/hangar-ci/hangar/services/convert"
 	"github.com/hangar-ci/hangar/shared/envconf"
+	"github.com/hangar-ci/hangar/shared/pipeline/foreign"
 	"github.com/hangar-ci/hangar/shared/tree"
 )
 
@@ -35,7 +36,8 @@ func init() {
 
 // renderTool is `hangar convert FILE [flags]`: it renders a Starlark or
 // Jsonnet pipeline locally, exactly as the convert service would, so a user
-// can check a pipeline before pushing it.
+// can check a pipeline before pushing it. A Drone 0.8 or .gitlab-ci.yml
+// file is converted to Drone 1.x YAML instead, warnings on stderr.
 func renderTool(ctx context.Context, args []string, lookup envconf.Lookup, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("convert", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -59,7 +61,7 @@ func renderTool(ctx context.Context, args []string, lookup envconf.Lookup, stdou
 	fs.Var(params, "param", "build parameter name=value (ctx.build.params), repeatable")
 	fs.Var(inputs, "input", "template input name=value (ctx.input; JSON values allowed), repeatable")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: hangar convert FILE [flags]   render a .star/.jsonnet pipeline as YAML")
+		fmt.Fprintln(stderr, "usage: hangar convert FILE [flags]   render a .star/.jsonnet pipeline, or convert a Drone 0.8 or .gitlab-ci.yml file, as Drone YAML")
 		fs.PrintDefaults()
 	}
 	// Flags may come before or after FILE.
@@ -80,6 +82,15 @@ func renderTool(ctx context.Context, args []string, lookup envconf.Lookup, stdou
 	}
 	script, err := os.ReadFile(files[0])
 	if err != nil {
+		return err
+	}
+	if r, err := foreign.Convert(files[0], script, foreign.Options{DefaultBranch: *defBranch}); err != nil {
+		return err
+	} else if r != nil {
+		for _, w := range r.Warnings {
+			fmt.Fprintf(stderr, "%s: warning: %s\n", at(files[0], w.Line), w.Message)
+		}
+		_, err = stdout.Write(r.YAML)
 		return err
 	}
 	in := convert.Input{
