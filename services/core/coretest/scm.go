@@ -42,12 +42,21 @@ type SCM struct {
 
 	mu       sync.Mutex
 	files    map[string][]byte // slug@ref:path
+	anyFiles map[string][]byte // path, for every slug and ref
 	commits  map[string]Commit // slug@sha
 	statuses []Status
 }
 
 func newSCM() *SCM {
-	return &SCM{files: map[string][]byte{}, commits: map[string]Commit{}, History: scmtest.NewHistory()}
+	return &SCM{files: map[string][]byte{}, anyFiles: map[string][]byte{}, commits: map[string]Commit{}, History: scmtest.NewHistory()}
+}
+
+// SetDefaultFile serves content at path for every repository and ref that
+// has no file of its own there.
+func (s *SCM) SetDefaultFile(path string, content []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.anyFiles[path] = content
 }
 
 // SetFile serves content at slug@ref:path.
@@ -74,7 +83,10 @@ func (s *SCM) Statuses() []Status {
 func (s *SCM) file(slug, ref, path string) ([]byte, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, ok := s.files[slug+"@"+ref+":"+path]
+	if b, ok := s.files[slug+"@"+ref+":"+path]; ok {
+		return b, true
+	}
+	b, ok := s.anyFiles[path]
 	return b, ok
 }
 
