@@ -176,6 +176,11 @@ func TestHookSharedSecret(t *testing.T) {
 	if n := countBuilds(t, st, "Codertocat/Hello-World"); n != 1 {
 		t.Errorf("got %d builds, want 1", n)
 	}
+	// A repository's own secret cannot be removed while it is protected.
+	call(t, srv, "POST", "/api/repos", "tok", `{"namespace":"octo","name":"signed","scm":"github","protected":true,"secret":"own"}`)
+	if code, out := call(t, srv, "PATCH", "/api/repos/octo/signed", "tok", `{"secret":""}`); code != http.StatusBadRequest || !strings.Contains(out, "protected") {
+		t.Errorf("protected without a secret: got %d %s, want 400", code, out)
+	}
 	// A protected repository signs its pipelines with its own secret, so
 	// one is still generated.
 	if code, out := call(t, srv, "POST", "/api/repos", "tok", `{"namespace":"octo","name":"prot","scm":"github","protected":true}`); code != http.StatusCreated || strings.Contains(out, `"secret":""`) {
@@ -241,5 +246,39 @@ func TestHookOctokitExamples(t *testing.T) {
 	}
 	if built == 0 {
 		t.Errorf("no example built: want the push and pull request examples to")
+	}
+}
+
+// TestHookGitLabTokenFirst refuses a GitLab hook with a wrong token before
+// its body is parsed, whatever the event.
+func TestHookGitLabTokenFirst(t *testing.T) {
+	t.Parallel()
+	srv, _ := newCore(t, nil)
+	call(t, srv, "POST", "/api/repos", "tok", `{"namespace":"mike","name":"diaspora","scm":"gitlab","secret":"right-token"}`)
+	push := readPayload(t, "gitlab/push.json")
+	for _, tc := range []struct {
+		event, token string
+		body         []byte
+		want         int
+	}{
+		{"Push Hook", "wrong-token", push[:10], 401},
+		{"Issue Hook", "wrong-token", []byte("{"), 401},
+		{"Push Hook", "", push, 401},
+		{"Issue Hook", "right-token", []byte("{"), 204},
+		{"Push Hook", "right-token", []byte("null"), 400},
+	} {
+		req, _ := http.NewRequest("POST", srv.URL+"/hook", bytes.NewReader(tc.body))
+		req.Header.Set("X-Gitlab-Event", tc.event)
+		if tc.token != "" {
+			req.Header.Set("X-Gitlab-Token", tc.token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tc.want {
+			t.Errorf("%s with token %q: got %d, want %d", tc.event, tc.token, res.StatusCode, tc.want)
+		}
 	}
 }
