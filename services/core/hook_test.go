@@ -20,7 +20,7 @@ import (
 
 // newCore runs the core server over SQLite with the API token "tok" and
 // env's settings beside it.
-func newCore(t *testing.T, env map[string]string) (*httptest.Server, *store.Store) {
+func newCore(t testing.TB, env map[string]string) (*httptest.Server, *store.Store) {
 	t.Helper()
 	st, err := store.New(context.Background(), sqldb.TestDB(t, sqldb.SQLite))
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/hangar-ci/hangar/shared/scmhook"
 )
 
-func readPayload(t *testing.T, name string) []byte {
+func readPayload(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
