@@ -1,20 +1,16 @@
 package validate
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"runtime/metrics"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/hangar-ci/hangar/shared/httpsig"
+	"github.com/hangar-ci/hangar/shared/servicetest"
 )
 
 // burstBudget is the parse memory the burst test configures.
@@ -26,29 +22,19 @@ const burstBudget = 128 << 20
 // parse memory instead of growing the heap eightfold. Every request gets
 // an answer (a decision, or 503 with Retry-After).
 func TestValidateBurstMemory(t *testing.T) {
-	if os.Getenv("HANGAR_VALIDATE_BURST_CHILD") == "1" {
+	const name = "TestValidateBurstMemory"
+	if servicetest.InChild(name) {
 		burstChild(t)
 		return
 	}
 	// Not parallel: the child takes both CPUs for a moment, which would
 	// starve the timing tests of the package running beside it.
-	cmd := exec.Command(os.Args[0], "-test.run=^TestValidateBurstMemory$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "HANGAR_VALIDATE_BURST_CHILD=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
 	var res burstResult
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
-	for sc.Scan() {
-		if line, ok := strings.CutPrefix(sc.Text(), "BURST "); ok {
-			if err := json.Unmarshal([]byte(line), &res); err != nil {
-				t.Fatal(err)
-			}
-		}
+	if err := json.Unmarshal(servicetest.RunChild(t, name), &res); err != nil {
+		t.Fatal(err)
 	}
 	if len(res.Codes) != 8 {
-		t.Fatalf("child answered %v, want 8 results:\n%s", res, out)
+		t.Fatalf("child answered %+v, want 8 results", res)
 	}
 	t.Logf("8 concurrent 990 KB documents: peak RSS %d MiB, peak Go heap %d MiB (parse memory %d MiB, race detector %v); answers %v in %v",
 		res.PeakRSS>>20, res.PeakHeap>>20, burstBudget>>20, raceDetector, res.Codes, res.Durations)
@@ -69,6 +55,58 @@ func TestValidateBurstMemory(t *testing.T) {
 	if !raceDetector && res.PeakRSS > limit {
 		t.Errorf("peak RSS %d MiB, want at most %d MiB (parse memory %d MiB + 128 MiB)", res.PeakRSS>>20, limit>>20, burstBudget>>20)
 	}
+}
+
+type burstResult struct {
+	PeakRSS    int64
+	PeakHeap   int64
+	Codes      []int
+	RetryAfter []string
+	Durations  []string
+}
+
+func burstChild(t *testing.T) {
+	f := startWith(t, e2ePolicy, func(o *Options) { o.ParseMemory = burstBudget })
+	bodies := make([][]byte, 8)
+	for i := range bodies {
+		doc := fmt.Sprintf("# copy %d\nkind: pipeline\nx: [", i) + strings.TrimSuffix(strings.Repeat("1,", 495_000), ",") + "]\n"
+		bodies[i] = burstBody(doc)
+	}
+	res := burstResult{Codes: make([]int, 8), RetryAfter: make([]string, 8), Durations: make([]string, 8)}
+	heap := servicetest.SampleHeap()
+	var wg sync.WaitGroup
+	for i := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			res.Codes[i], res.RetryAfter[i] = postBurst(t, f, bodies[i])
+			res.Durations[i] = time.Since(start).Round(10 * time.Millisecond).String()
+		}()
+	}
+	wg.Wait()
+	res.PeakHeap = heap.Stop()
+	res.PeakRSS = servicetest.PeakRSS(t)
+	b, _ := json.Marshal(res)
+	servicetest.PrintResult(b)
+}
+
+func postBurst(t *testing.T, f *fixture, body []byte) (int, string) {
+	req, _ := http.NewRequest(http.MethodPost, f.url+"/", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/vnd.drone.validate.v1+json")
+	req.Header.Set("Accept-Encoding", "identity")
+	if err := httpsig.Sign(req, body, testSecret, httpsig.ExtensionHeaders, time.Now()); err != nil {
+		t.Error(err)
+		return 0, ""
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return 0, ""
+	}
+	res.Body.Close()
+	return res.StatusCode, res.Header.Get("Retry-After")
 }
 
 // TestValidateBusyAnswers503 gives a burst almost no time to wait for
@@ -102,102 +140,6 @@ func TestValidateBusyAnswers503(t *testing.T) {
 	if busy == 0 {
 		t.Errorf("got %v, want some requests answered 503 (each parse takes longer than the 50 ms wait)", codes)
 	}
-}
-
-type burstResult struct {
-	PeakRSS    int64
-	PeakHeap   int64
-	Codes      []int
-	RetryAfter []string
-	Durations  []string
-}
-
-func burstChild(t *testing.T) {
-	f := startWith(t, e2ePolicy, func(o *Options) { o.ParseMemory = burstBudget })
-	bodies := make([][]byte, 8)
-	for i := range bodies {
-		doc := fmt.Sprintf("# copy %d\nkind: pipeline\nx: [", i) + strings.TrimSuffix(strings.Repeat("1,", 495_000), ",") + "]\n"
-		bodies[i] = burstBody(doc)
-	}
-	res := burstResult{Codes: make([]int, 8), RetryAfter: make([]string, 8), Durations: make([]string, 8)}
-	stop := make(chan struct{})
-	sampled := make(chan int64)
-	go func() { sampled <- peakHeap(stop) }()
-	var wg sync.WaitGroup
-	for i := range bodies {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			start := time.Now()
-			res.Codes[i], res.RetryAfter[i] = postBurst(t, f, bodies[i])
-			res.Durations[i] = time.Since(start).Round(10 * time.Millisecond).String()
-		}()
-	}
-	wg.Wait()
-	close(stop)
-	res.PeakHeap = <-sampled
-	res.PeakRSS = peakRSS(t)
-	b, _ := json.Marshal(res)
-	fmt.Printf("BURST %s\n", b)
-}
-
-func postBurst(t *testing.T, f *fixture, body []byte) (int, string) {
-	req, _ := http.NewRequest(http.MethodPost, f.url+"/", strings.NewReader(string(body)))
-	req.Header.Set("Content-Type", "application/json")
-	if err := signForTest(req, body); err != nil {
-		t.Error(err)
-		return 0, ""
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Error(err)
-		return 0, ""
-	}
-	res.Body.Close()
-	return res.StatusCode, res.Header.Get("Retry-After")
-}
-
-// peakHeap samples the Go heap (live and not yet swept) every
-// millisecond until stop is closed, and returns the highest value.
-func peakHeap(stop <-chan struct{}) int64 {
-	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak uint64
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return int64(peak)
-		case <-tick.C:
-			metrics.Read(s)
-			peak = max(peak, s[0].Value.Uint64())
-		}
-	}
-}
-
-// peakRSS reads the process's high-water mark of resident memory.
-func peakRSS(t *testing.T) int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM in /proc/self/status")
-	return 0
-}
-
-func signForTest(req *http.Request, body []byte) error {
-	req.Header.Set("Accept", "application/vnd.drone.validate.v1+json")
-	req.Header.Set("Accept-Encoding", "identity")
-	return httpsig.Sign(req, body, testSecret, httpsig.ExtensionHeaders, time.Now())
 }
 
 // TestValidateTextOverParseMemory refuses, with 413 and the reason, a file
