@@ -72,23 +72,43 @@ func (s *service) hookCandidates(ctx context.Context, r *http.Request, p scmhook
 		}
 		return nil, nil
 	}
-	repos, err := s.store.ListRepos(ctx)
+	secrets, err := s.repoSecrets(ctx, p)
 	if err != nil {
 		return nil, httperr.Wrap(httperr.Unavailable, err, "database unavailable")
 	}
 	seen := map[string]bool{"": true}
 	var out []string
-	add := func(sec string) {
+	// A repository without a secret of its own is covered by
+	// HANGAR_HOOK_SECRET, added last.
+	for _, sec := range append(secrets, s.opts.HookSecret) {
 		if !seen[sec] {
 			seen[sec] = true
 			out = append(out, sec)
 		}
 	}
+	return out, nil
+}
+
+// hookSecretStore is a store that lists the distinct webhook secrets of
+// an SCM's repositories in one query (store.Store does); other stores
+// are read through ListRepos.
+type hookSecretStore interface {
+	HookSecrets(ctx context.Context, scm string) ([]string, error)
+}
+
+func (s *service) repoSecrets(ctx context.Context, p scmhook.Provider) ([]string, error) {
+	if hs, ok := s.store.(hookSecretStore); ok {
+		return hs.HookSecrets(ctx, string(p))
+	}
+	repos, err := s.store.ListRepos(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
 	for _, repo := range repos {
 		if repo.SCM == string(p) {
-			add(s.hookSecret(repo))
+			out = append(out, repo.Secret)
 		}
 	}
-	add(s.opts.HookSecret)
 	return out, nil
 }
