@@ -41,6 +41,9 @@ func (s *service) hook(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, errUnknownHookRepo):
 		s.unknownRepo(w, r)
 		return
+	case err != nil && httperr.Status(err) >= 500:
+		s.fail(w, r, err)
+		return
 	case err != nil:
 		s.reject(w, r, err)
 		return
