@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -360,5 +361,37 @@ func TestHookGitLabExamples(t *testing.T) {
 		if res.StatusCode >= 400 {
 			t.Errorf("%s (%s): got %d %.300q, want 2xx", filepath.Base(f), event, res.StatusCode, out.String())
 		}
+	}
+}
+
+// failingSecrets is a store whose secret listing fails, as a database
+// that went away does.
+type failingSecrets struct{ *store.Store }
+
+func (failingSecrets) HookSecrets(context.Context, string) ([]string, error) {
+	return nil, errors.New("connection refused")
+}
+
+// TestHookDatabaseDown answers 503, never 401, when the secrets cannot be
+// read: the sender should retry, not give up on a bad signature.
+func TestHookDatabaseDown(t *testing.T) {
+	t.Parallel()
+	st, err := store.New(context.Background(), sqldb.TestDB(t, sqldb.SQLite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := OptionsFromEnv(func(string) (string, bool) { return "", false }, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := NewWithStore(opts, server.Env{}, failingSecrets{st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(svc.Handler)
+	defer srv.Close()
+	code, body := postHook(t, srv, "", "push", readPayload(t, "github/push.json"), "k")
+	if code != http.StatusServiceUnavailable || strings.Contains(body, "connection refused") {
+		t.Errorf("got %d %q, want 503 without the internal detail", code, body)
 	}
 }
