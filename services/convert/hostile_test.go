@@ -180,7 +180,9 @@ func TestWallClockLimit(t *testing.T) {
 func TestJsonnetLimits(t *testing.T) {
 	t.Parallel()
 	config, _ := servicetest.Tree(t, map[string]string{"x": "x"})
-	w := newWorker(workerCmd(t), 256<<20, 2)
+	// One worker slot per case: each case's 2 s limit covers the wait for
+	// a slot, which on a loaded machine the endless case would eat.
+	w := newWorker(workerCmd(t), 256<<20, 4)
 	tests := []struct {
 		name, script, want string
 	}{
