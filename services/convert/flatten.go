@@ -141,7 +141,11 @@ func flatteners(maxBytes int) starlark.StringDict {
 		if m == nil {
 			return nil, fmt.Errorf("%s has no .%s field or method", recv.Type(), name)
 		}
-		return starlark.Call(t, m, rest, kwargs)
+		v, err := starlark.Call(t, m, rest, kwargs)
+		if err != nil {
+			return nil, err
+		}
+		return v, checkMemory(t, v)
 	}
 	mod := func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		x, y := args[0], args[1]
@@ -151,7 +155,11 @@ func flatteners(maxBytes int) starlark.StringDict {
 				return nil, tooMuchText("%", maxBytes)
 			}
 		}
-		return starlark.Binary(syntax.PERCENT, x, y)
+		v, err := starlark.Binary(syntax.PERCENT, x, y)
+		if err != nil {
+			return nil, err
+		}
+		return v, checkMemory(t, v)
 	}
 	d := starlark.StringDict{
 		"str":  wrap("str", allFit("str")),

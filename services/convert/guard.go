@@ -75,14 +75,21 @@ func guards(l Limits) starlark.StringDict {
 				return nil, fmt.Errorf("repeating a %s of %d %s %d times makes more than %d %s (%s)", seq.Type(), l, what, times, limit, what, limitName(what))
 			}
 		}
-		return starlark.Binary(syntax.STAR, x, y)
+		v, err := starlark.Binary(syntax.STAR, x, y)
+		if err != nil {
+			return nil, err
+		}
+		return v, checkMemory(t, v)
 	}
 	add := func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		v, err := starlark.Binary(syntax.PLUS, args[0], args[1])
 		if err != nil {
 			return nil, err
 		}
-		return v, check("+", v)
+		if err := check("+", v); err != nil {
+			return nil, err
+		}
+		return v, checkMemory(t, v)
 	}
 	return starlark.StringDict{mulName: starlark.NewBuiltin("*", mul), addName: starlark.NewBuiltin("+", add)}
 }

@@ -180,7 +180,9 @@ func TestWallClockLimit(t *testing.T) {
 func TestJsonnetLimits(t *testing.T) {
 	t.Parallel()
 	config, _ := servicetest.Tree(t, map[string]string{"x": "x"})
-	w := newWorker(workerCmd(t), 256<<20, 2)
+	// One worker slot per case: each case's 2 s limit covers the wait for
+	// a slot, which on a loaded machine the endless case would eat.
+	w := newWorker(workerCmd(t), 256<<20, 4)
 	tests := []struct {
 		name, script, want string
 	}{
@@ -214,12 +216,13 @@ func TestMemoryWatch(t *testing.T) {
 	t.Parallel()
 	config, _ := servicetest.Tree(t, hostileConfig(t))
 	opts := testOptions()
-	opts.MemoryLimit = 64 << 20
+	opts.MemoryLimit = 128 << 20
+	opts.Concurrency = 1
 	s := start(t, opts, config)
 	script := "def main(ctx):\n    s = \"x\" * 1000000\n    l = []\n    for i in range(5000):\n        l.append(s + str(i))\n    return {\"n\": len(l)}\n"
 	_, err := s.convert(context.Background(), request(".drone.star", script, "push"))
 	var de *drone.Error
-	if !errors.As(err, &de) || de.Code != 422 || !strings.Contains(de.Message, "live memory passed 67108864 bytes (HANGAR_CONVERT_MEMORY_LIMIT), stopped at .drone.star:5:") {
+	if !errors.As(err, &de) || de.Code != 422 || !strings.Contains(de.Message, "memory reached its limit (HANGAR_CONVERT_MEMORY_LIMIT=134217728 bytes, stopping at 125829120 to leave room for every running conversion), stopped at .drone.star:5:") {
 		t.Fatalf("got %v, want a 422 naming the memory limit and the line", err)
 	}
 	cfg, err := s.convert(context.Background(), request(".drone.star", validScript, "push"))

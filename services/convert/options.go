@@ -69,8 +69,10 @@ type Options struct {
 	// (HANGAR_CONVERT_CONCURRENCY, default twice the CPUs); cached answers
 	// never wait for a slot.
 	Concurrency int
-	// MemoryLimit is the live heap of the process above which running
-	// Starlark conversions are stopped (HANGAR_CONVERT_MEMORY_LIMIT); 0
+	// MemoryLimit is the memory of the process that running Starlark
+	// conversions must stay under (HANGAR_CONVERT_MEMORY_LIMIT): less 8×
+	// the output limit per concurrent conversion (at most half of it), it
+	// is the threshold at which they are stopped (see memWatch); 0
 	// disables the watch.
 	MemoryLimit int64
 	// Paths turns on the paths mode (HANGAR_CONVERT_PATHS): `trigger:

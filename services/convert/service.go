@@ -79,7 +79,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		engine: engine{
 			mods:   newModuleCache(opts.ModuleCacheSize),
 			worker: newWorker(opts.JsonnetWorker, opts.JsonnetMemory, runtime.NumCPU()),
-			mem:    newMemWatch(opts.MemoryLimit),
+			mem:    newMemWatch(opts.MemoryLimit, memoryReserve(opts)),
 		},
 		conversions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hangar_convert_conversions_total",
@@ -203,6 +203,12 @@ func (s *service) answer(w http.ResponseWriter, r *http.Request, yaml string) {
 }
 
 // concurrency is n, or twice the CPUs when unset.
+// memoryReserve is the part of the memory limit the conversions that may
+// run at once keep for the step each is in when the watch stops them.
+func memoryReserve(o Options) int64 {
+	return int64(concurrency(o.Concurrency)) * stepReserve(o.Limits.withDefaults())
+}
+
 func concurrency(n int) int {
 	if n <= 0 {
 		return 2 * runtime.NumCPU()

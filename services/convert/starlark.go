@@ -39,11 +39,14 @@ func runStarlark(ctx context.Context, in Input, e engine) (result, error) {
 	defer stop()
 	var memOut atomic.Bool
 	defer e.mem.track(thread, &memOut)()
+	if e.mem != nil {
+		thread.SetLocal(memLocal, &memCheck{w: e.mem, hit: &memOut})
+	}
 
 	fail := func(err error) (result, error) {
 		switch {
 		case memOut.Load():
-			return result{}, scriptError("%s: the conversion was stopped because the service's live memory passed %d bytes (HANGAR_CONVERT_MEMORY_LIMIT)%s", in.Name, e.mem.limit, where(err))
+			return result{}, scriptError("%s: the conversion was stopped because the process's memory reached its limit (HANGAR_CONVERT_MEMORY_LIMIT=%d bytes, stopping at %d to leave room for every running conversion)%s", in.Name, e.mem.limit, e.mem.threshold, where(err))
 		case stepsOut.Load():
 			return result{}, scriptError("%s: the script ran more than %d execution steps (DRONE_STARLARK_STEP_LIMIT)%s", in.Name, in.Limits.Steps, where(err))
 		case ctx.Err() != nil:

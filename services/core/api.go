@@ -93,7 +93,8 @@ type repoSettings struct {
 	Timeout     *int64  `json:"timeout"`
 	Throttle    *int64  `json:"throttle"`
 	// Secret checks the repository's webhooks and signs protected
-	// pipelines; generated on activation when empty.
+	// pipelines; generated on activation when empty, unless
+	// HANGAR_HOOK_SECRET is set and the repository is not protected.
 	Secret *string `json:"secret"`
 }
 
@@ -184,7 +185,10 @@ func (s *service) activateRepo(w http.ResponseWriter, r *http.Request) {
 		Timeout: 60, Created: now, Updated: now,
 	}
 	in.apply(repo)
-	if repo.Secret == "" {
+	// Without a secret of its own a repository's hooks are checked with
+	// HANGAR_HOOK_SECRET; a protected one signs its pipelines with its
+	// secret, so it always gets its own.
+	if repo.Secret == "" && (s.opts.HookSecret == "" || repo.Protected) {
 		repo.Secret = randomSecret()
 	}
 	if err := s.store.CreateRepo(r.Context(), repo); err != nil {
@@ -212,6 +216,10 @@ func (s *service) updateRepo(w http.ResponseWriter, r *http.Request) {
 	}
 	wasActive := repo.Active
 	in.apply(repo)
+	if repo.Secret == "" && (s.opts.HookSecret == "" || repo.Protected) {
+		httperr.Write(w, r, httperr.New(httperr.Invalid, "the repository needs a secret of its own: it is protected (its pipelines are signed with it) or HANGAR_HOOK_SECRET is unset"))
+		return
+	}
 	repo.Updated = s.trigger.now().Unix()
 	if err := s.store.UpdateRepo(r.Context(), repo); err != nil {
 		httperr.Write(w, r, storeError(err, "repository "+repo.Slug))

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/shared/httperr"
@@ -65,39 +64,6 @@ func (s *service) showBuild(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeBuild(w, r, b, stages)
-}
-
-// createBuild triggers a custom build (Drone's POST /api/repos/{o}/{n}/builds):
-// ?branch= (default: the repository's), ?commit=, and every other query
-// parameter becomes a build parameter.
-func (s *service) createBuild(w http.ResponseWriter, r *http.Request) {
-	repo, err := s.findRepo(r)
-	if err != nil {
-		httperr.Write(w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	branch := q.Get("branch")
-	if branch == "" {
-		branch = repo.Branch
-	}
-	h := &model.Hook{
-		Trigger: "@api", Event: model.EventCustom, After: q.Get("commit"),
-		Ref: "refs/heads/" + strings.TrimPrefix(branch, "refs/heads/"), Source: branch, Target: branch,
-		Sender: "api",
-	}
-	for k, v := range q {
-		switch k {
-		case "branch", "commit", "access_token", "scm":
-			continue
-		}
-		if h.Params == nil {
-			h.Params = map[string]string{}
-		}
-		h.Params[k] = v[0]
-	}
-	reqlog.Annotate(r.Context(), slog.String("repo", repo.Slug))
-	s.startFrom(w, r, repo, h)
 }
 
 // cancelBuild kills a build (§4.4): unfinished stages become killed when

@@ -17,24 +17,7 @@ import (
 
 func newAPI(t *testing.T) (*httptest.Server, *store.Store) {
 	t.Helper()
-	st, err := store.New(context.Background(), sqldb.TestDB(t, sqldb.SQLite))
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, err := OptionsFromEnv(func(k string) (string, bool) {
-		v, ok := map[string]string{"HANGAR_API_TOKEN": "tok"}[k]
-		return v, ok
-	}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := NewWithStore(opts, server.Env{}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(svc.Handler)
-	t.Cleanup(srv.Close)
-	return srv, st
+	return newCore(t, nil)
 }
 
 func call(t *testing.T, srv *httptest.Server, method, path, token, body string) (int, string) {

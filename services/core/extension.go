@@ -78,6 +78,12 @@ func (c *extClient) do(ctx context.Context, in, out any) (noContent bool, err er
 	}
 	if res.StatusCode > 299 {
 		msg := string(answer)
+		// drone-go's handlers answer {"code":…,"message":…}: the build's
+		// error is the message, not the JSON around it.
+		var de drone.Error
+		if json.Unmarshal(answer, &de) == nil && de.Message != "" {
+			msg = de.Message
+		}
 		if len(answer) == 0 {
 			msg = http.StatusText(res.StatusCode)
 		}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"io"
 	"log/slog"
@@ -14,8 +15,9 @@ import (
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
-// hook receives a GitHub or GitLab webhook (Drone's POST /hook). Nothing is
-// written unless the hook is signed with the repository's secret; a hook
+// hook receives a GitHub or GitLab webhook (Drone's POST /hook). The
+// signature over the raw body is checked first (see authenticate); only
+// then is the payload decoded, and only for the events that build. A hook
 // for an unknown or inactive repository, or an event that does not build,
 // is answered 204 as Drone does.
 func (s *service) hook(w http.ResponseWriter, r *http.Request) {
@@ -32,9 +34,18 @@ func (s *service) hook(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, r, httperr.Wrap(httperr.TooLarge, err, "webhook body unreadable or over %d bytes", s.opts.MaxHookBody))
 		return
 	}
-	// An unsigned hook is refused before its body is even parsed.
-	if !signed(p, r.Header) {
-		s.reject(w, r, httperr.Wrap(httperr.Unauthorized, scmhook.ErrUnsigned, "%v", scmhook.ErrUnsigned))
+	// Nothing of the body is interpreted before its signature matches a
+	// secret Hangar holds.
+	secret, err := s.authenticate(ctx, r, p, body)
+	switch {
+	case errors.Is(err, errUnknownHookRepo):
+		s.unknownRepo(w, r)
+		return
+	case err != nil && httperr.Status(err) >= 500:
+		s.fail(w, r, err)
+		return
+	case err != nil:
+		s.reject(w, r, err)
 		return
 	}
 	parsed, err := parseHook(p, event, body)
@@ -50,24 +61,16 @@ func (s *service) hook(w http.ResponseWriter, r *http.Request) {
 	repo, err := s.store.FindRepoSlug(ctx, string(p), parsed.slug)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		s.hooks.WithLabelValues("unknown_repo").Inc()
-		reqlog.Annotate(ctx, slog.String("decision", "unknown repository"))
-		w.WriteHeader(http.StatusNoContent)
+		s.unknownRepo(w, r)
 		return
 	case err != nil:
 		s.fail(w, r, httperr.Wrap(httperr.Unavailable, err, "database unavailable"))
 		return
 	}
-	secret := repo.Secret
-	if secret == "" {
-		secret = s.opts.HookSecret
-	}
-	if secret == "" {
-		s.reject(w, r, httperr.New(httperr.Unauthorized, "repository %s has no webhook secret and HANGAR_HOOK_SECRET is unset: the hook cannot be verified", repo.Slug))
-		return
-	}
-	if err := scmhook.Verify(p, r.Header, body, secret); err != nil {
-		s.reject(w, r, httperr.Wrap(httperr.Unauthorized, err, "%v", err))
+	// The secret that matched must be the named repository's own: a
+	// hook signed for one repository cannot build another.
+	if own := s.hookSecret(repo); own == "" || subtle.ConstantTimeCompare([]byte(own), []byte(secret)) != 1 {
+		s.reject(w, r, httperr.Wrap(httperr.Unauthorized, scmhook.ErrBadSignature, "webhook signature does not match the secret of %s", repo.Slug))
 		return
 	}
 	if !repo.Active {
@@ -110,6 +113,12 @@ func (s *service) ignore(w http.ResponseWriter, r *http.Request, reason string) 
 	w.WriteHeader(http.StatusNoContent)
 }
 
+func (s *service) unknownRepo(w http.ResponseWriter, r *http.Request) {
+	s.hooks.WithLabelValues("unknown_repo").Inc()
+	reqlog.Annotate(r.Context(), slog.String("decision", "unknown repository"))
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (s *service) reject(w http.ResponseWriter, r *http.Request, err error) {
 	s.hooks.WithLabelValues("rejected").Inc()
 	httperr.Write(w, r, err)
@@ -118,12 +127,4 @@ func (s *service) reject(w http.ResponseWriter, r *http.Request, err error) {
 func (s *service) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.hooks.WithLabelValues("failed").Inc()
 	httperr.Write(w, r, err)
-}
-
-// signed reports whether the hook carries its provider's signature header.
-func signed(p scmhook.Provider, h http.Header) bool {
-	if p == scmhook.GitHub {
-		return h.Get("X-Hub-Signature-256") != ""
-	}
-	return h.Get("X-Gitlab-Token") != ""
 }

@@ -1,6 +1,9 @@
 package core
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/hangar-ci/hangar/services/core/model"
@@ -55,3 +58,14 @@ func trimRef(ref string) string {
 
 // zeroSHA is the "no commit" sha in push payloads.
 func zeroSHA(s string) bool { return strings.Trim(s, "0") == "" }
+
+// errNotObject is a payload that is not a JSON object (null, a list, …).
+var errNotObject = errors.New("the payload is not a JSON object")
+
+// decodeObject decodes a payload that must be one JSON object.
+func decodeObject(body []byte, v any) error {
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return errNotObject
+	}
+	return json.Unmarshal(body, v)
+}

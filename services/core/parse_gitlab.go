@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"strings"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go"
 
@@ -12,21 +11,27 @@ import (
 // parseGitLab maps a GitLab webhook to a hook as go-scm and the Drone
 // server do (§4.1).
 func parseGitLab(event string, body []byte) (parsed, error) {
-	v, err := gitlab.ParseWebhook(gitlab.EventType(event), body)
-	if err != nil {
-		if strings.Contains(err.Error(), "unexpected event type") {
-			return parsed{reason: "GitLab event " + event + " is not built"}, nil
+	switch gitlab.EventType(event) {
+	case gitlab.EventTypePush:
+		var e gitlab.PushEvent
+		if err := decodeObject(body, &e); err != nil {
+			return parsed{}, fmt.Errorf("GitLab %s payload: %w", event, err)
 		}
-		return parsed{}, fmt.Errorf("GitLab %s payload: %w", event, err)
+		return gitlabPush(&e)
+	case gitlab.EventTypeTagPush:
+		var e gitlab.TagEvent
+		if err := decodeObject(body, &e); err != nil {
+			return parsed{}, fmt.Errorf("GitLab %s payload: %w", event, err)
+		}
+		return gitlabTag(&e)
+	case gitlab.EventTypeMergeRequest:
+		var e gitlab.MergeEvent
+		if err := decodeObject(body, &e); err != nil {
+			return parsed{}, fmt.Errorf("GitLab %s payload: %w", event, err)
+		}
+		return gitlabMerge(&e)
 	}
-	switch e := v.(type) {
-	case *gitlab.PushEvent:
-		return gitlabPush(e)
-	case *gitlab.TagEvent:
-		return gitlabTag(e)
-	case *gitlab.MergeEvent:
-		return gitlabMerge(e)
-	}
+	// Other events are answered without decoding.
 	return parsed{reason: "GitLab event " + event + " is not built"}, nil
 }
 

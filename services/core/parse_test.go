@@ -12,7 +12,7 @@ import (
 	"github.com/hangar-ci/hangar/shared/scmhook"
 )
 
-func readPayload(t *testing.T, name string) []byte {
+func readPayload(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -60,7 +60,9 @@ func TestParseHook(t *testing.T) {
 		}},
 		{scmhook.GitHub, "pull_request", "github/pull_request_closed.json", "Codertocat/Hello-World", nil},
 		{scmhook.GitHub, "push", "github/push_tag_deleted.json", "Codertocat/Hello-World", nil},
-		{scmhook.GitHub, "delete", "github/delete.json", "Codertocat/Hello-World", nil},
+		// Events that do not build are not even decoded.
+		{scmhook.GitHub, "delete", "github/delete.json", "", nil},
+		{scmhook.GitHub, "create", "github/create_tag.json", "", nil},
 		{scmhook.GitLab, "Push Hook", "gitlab/push.json", "mike/diaspora", &model.Hook{
 			Trigger: "@hook", Event: "push", Link: "http://example.com/mike/diaspora/commit/da1560886d4f094c3e6c9ef40349f7d38b5d27d7",
 			Message: "fixed readme\n", Before: "95790bf891e76fee5e1747ab589903a6a1f80f22", After: "da1560886d4f094c3e6c9ef40349f7d38b5d27d7",

@@ -17,8 +17,11 @@ type SCM interface {
 	SetStatus(ctx context.Context, slug, sha string, s Status) error
 }
 
-// Commit is what fills an empty hook message (§4.2 step 4).
+// Commit is what fills an empty hook message (§4.2 step 4) and what a
+// manual build runs.
 type Commit struct {
+	SHA         string
+	Link        string // the commit's web page
 	Message     string
 	AuthorLogin string
 	AuthorName  string

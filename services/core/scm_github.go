@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -28,17 +29,46 @@ func newGitHubSCM(baseURL, token string, hc *http.Client) (SCM, error) {
 
 func (g *githubSCM) Commit(ctx context.Context, slug, sha string) (Commit, error) {
 	owner, name, _ := strings.Cut(slug, "/")
-	c, _, err := g.c.Repositories.GetCommit(ctx, owner, name, sha, nil)
+	c, res, err := g.c.Repositories.GetCommit(ctx, owner, name, sha, nil)
 	if err != nil {
-		return Commit{}, fmt.Errorf("github: commit %s@%s: %w", slug, sha, err)
+		return Commit{}, fmt.Errorf("github: commit %s@%s: %w", slug, sha, githubNotFound(res, err))
 	}
+	return githubCommit(c), nil
+}
+
+// BranchHead returns the head commit of a branch.
+func (g *githubSCM) BranchHead(ctx context.Context, slug, branch string) (Commit, error) {
+	owner, name, _ := strings.Cut(slug, "/")
+	b, res, err := g.c.Repositories.GetBranch(ctx, owner, name, branch, 1)
+	if err != nil {
+		return Commit{}, fmt.Errorf("github: branch %s@%s: %w", slug, branch, githubNotFound(res, err))
+	}
+	return githubCommit(b.GetCommit()), nil
+}
+
+func githubCommit(c *github.RepositoryCommit) Commit {
 	return Commit{
+		SHA:         c.GetSHA(),
+		Link:        c.GetHTMLURL(),
 		Message:     c.GetCommit().GetMessage(),
 		AuthorLogin: c.GetAuthor().GetLogin(),
 		AuthorName:  c.GetCommit().GetAuthor().GetName(),
 		AuthorEmail: c.GetCommit().GetAuthor().GetEmail(),
 		Avatar:      c.GetAuthor().GetAvatarURL(),
-	}, nil
+	}
+}
+
+// githubNotFound marks GitHub's answers for an unknown branch (404) or
+// commit (422 "No commit found") with scm.ErrNotFound.
+func githubNotFound(res *github.Response, err error) error {
+	var e *github.ErrorResponse
+	if errors.As(err, &e) && e.Response != nil {
+		res = &github.Response{Response: e.Response}
+	}
+	if res != nil && res.Response != nil && (res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusUnprocessableEntity) {
+		return fmt.Errorf("%w: %v", scm.ErrNotFound, err)
+	}
+	return err
 }
 
 // githubStates maps neutral states as go-scm does: GitHub knows only

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -28,9 +29,33 @@ func newGitLabSCM(baseURL, token string, hc *http.Client) (SCM, error) {
 func (g *gitlabSCM) Commit(ctx context.Context, slug, sha string) (Commit, error) {
 	c, _, err := g.c.Commits.GetCommit(slug, sha, nil, gitlab.WithContext(ctx))
 	if err != nil {
-		return Commit{}, fmt.Errorf("gitlab: commit %s@%s: %w", slug, sha, err)
+		return Commit{}, fmt.Errorf("gitlab: commit %s@%s: %w", slug, sha, gitlabNotFound(err))
 	}
-	return Commit{Message: c.Message, AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail}, nil
+	return gitlabCommit(c), nil
+}
+
+// BranchHead returns the head commit of a branch.
+func (g *gitlabSCM) BranchHead(ctx context.Context, slug, branch string) (Commit, error) {
+	b, _, err := g.c.Branches.GetBranch(slug, branch, gitlab.WithContext(ctx))
+	if err != nil {
+		return Commit{}, fmt.Errorf("gitlab: branch %s@%s: %w", slug, branch, gitlabNotFound(err))
+	}
+	if b.Commit == nil {
+		return Commit{}, fmt.Errorf("gitlab: branch %s@%s has no commit", slug, branch)
+	}
+	return gitlabCommit(b.Commit), nil
+}
+
+func gitlabCommit(c *gitlab.Commit) Commit {
+	return Commit{SHA: c.ID, Link: c.WebURL, Message: c.Message, AuthorName: c.AuthorName, AuthorEmail: c.AuthorEmail}
+}
+
+// gitlabNotFound marks GitLab's 404 with scm.ErrNotFound.
+func gitlabNotFound(err error) error {
+	if errors.Is(err, gitlab.ErrNotFound) {
+		return fmt.Errorf("%w: %v", scm.ErrNotFound, err)
+	}
+	return err
 }
 
 // gitlabStates maps neutral states as go-scm does.

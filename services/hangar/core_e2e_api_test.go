@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/hangar-ci/hangar/services/core/coretest"
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
@@ -82,12 +83,17 @@ func coreValidatorBlockApproveDeclineCancel(t *testing.T, h *coreHangar) {
 }
 
 func coreCustomBuildThroughTheAPI(t *testing.T, h *coreHangar) {
+	// drone build create resolves the commit through the SCM API.
+	h.GitHub.SetCommit("Codertocat/custom", corePushSHA, coretest.Commit{Message: "Deploy it", AuthorLogin: "Codertocat"})
 	var b wire.Build
 	if code := h.api(http.MethodPost, "/repos/Codertocat/custom/builds?branch=master&commit="+corePushSHA+"&DEPLOY=prod", nil, &b); code != http.StatusCreated {
 		t.Fatalf("create: got %d, want 201", code)
 	}
-	if b.Event != "custom" || b.Ref != "refs/heads/master" || b.Params["DEPLOY"] != "prod" || len(b.Stages) != 3 {
-		t.Errorf("custom build: got %s %s params %v with %d stages, want custom refs/heads/master DEPLOY=prod with 3", b.Event, b.Ref, b.Params, len(b.Stages))
+	if b.Event != "custom" || b.Ref != "refs/heads/master" || b.Params["DEPLOY"] != "prod" || len(b.Stages) != 3 || b.After != corePushSHA || b.Message != "Deploy it" {
+		t.Errorf("custom build: got %s %s %s %q params %v with %d stages, want custom refs/heads/master %s \"Deploy it\" DEPLOY=prod with 3", b.Event, b.Ref, b.After, b.Message, b.Params, len(b.Stages), corePushSHA)
+	}
+	if code := h.api(http.MethodPost, "/repos/Codertocat/custom/builds?branch=no-such-branch", nil, nil); code != http.StatusNotFound {
+		t.Errorf("unknown branch: got %d, want 404", code)
 	}
 	req, _ := http.NewRequest(http.MethodGet, h.URL+"/core/api/repos/Codertocat/dag/builds", nil)
 	res, err := http.DefaultClient.Do(req)

@@ -76,6 +76,13 @@ func TestLintTool(t *testing.T) {
 			wantErr: true,
 		},
 		{
+			name: "exec and ssh pipelines have no images",
+			files: map[string]string{
+				"octo/mac/default.yaml": "kind: pipeline\ntype: exec\nname: mac\nplatform: {os: darwin, arch: arm64}\nsteps:\n- name: build\n  commands: [swift build]\n---\nkind: pipeline\ntype: ssh\nname: deploy\nserver: {host: h, user: u}\nsteps:\n- name: restart\n  commands: [systemctl restart app]\n",
+			},
+			want: []string{"1 pipeline files checked, 0 problems"},
+		},
+		{
 			name:  "trusted flag",
 			files: map[string]string{"a/b/main.yaml": "kind: pipeline\nsteps:\n- name: s\n  image: golang:1\n  privileged: true\n"},
 			args:  []string{"-trusted"},

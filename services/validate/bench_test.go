@@ -115,11 +115,11 @@ func BenchmarkCheckCached(b *testing.B) {
 	for _, size := range benchSizes {
 		b.Run(size.name, func(b *testing.B) {
 			data := benchManifest(size.fat)
-			c := newParseCache(8, 32<<20)
-			c.analyze(data, repo.Trusted, CheckOptions{Lint: true})
+			c := newParseCache(8, 32<<20, nil)
+			c.analyze(context.Background(), data, repo.Trusted, CheckOptions{Lint: true})
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {
-				a, _ := c.analyze(data, repo.Trusted, CheckOptions{Lint: true})
+				a, _, _ := c.analyze(context.Background(), data, repo.Trusted, CheckOptions{Lint: true})
 				a.decide(context.Background(), p, build, repo)
 			}
 		})

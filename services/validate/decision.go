@@ -41,17 +41,26 @@ func (d Decision) Rules() []string {
 }
 
 // Message lists every violation with the decision's outcome, the text
-// Drone shows as the build's error.
+// Drone shows as the build's error: first what is wrong with the file
+// itself (it does not parse, or breaks Drone's lint rules), then the
+// policy's rules that fired.
 func (d Decision) Message() string {
-	var parts []string
+	var findings, rules []string
 	for _, v := range d.Violations {
-		if v.Outcome == d.Outcome {
-			parts = append(parts, v.String())
+		switch {
+		case v.Outcome != d.Outcome:
+		case v.finding():
+			findings = append(findings, v.String())
+		default:
+			rules = append(rules, v.String())
 		}
 	}
-	return fmt.Sprintf("%s by policy: %s", map[string]string{
-		DecisionDeny: "denied", DecisionBlock: "approval required", DecisionSkip: "skipped",
-	}[d.Outcome], strings.Join(parts, "; "))
+	if len(rules) > 0 {
+		findings = append(findings, map[string]string{
+			DecisionDeny: "denied", DecisionBlock: "approval required", DecisionSkip: "skipped",
+		}[d.Outcome]+" by policy: "+strings.Join(rules, "; "))
+	}
+	return strings.Join(findings, "; ")
 }
 
 // Options of Check.
@@ -91,12 +100,12 @@ func analyze(data string, trusted bool, o CheckOptions) *analysis {
 		a.vs = append(a.vs, v)
 	}
 	if kind, name, _, ok := wire.ParseScriptMark(data); ok {
-		deny("parse", fmt.Errorf("%s is a %s script that was not converted: point DRONE_CONVERT_PLUGIN_ENDPOINT at Hangar's convert service", name, kind))
+		deny(ruleParse, fmt.Errorf("%s is a %s script that was not converted: point DRONE_CONVERT_PLUGIN_ENDPOINT at Hangar's convert service", name, kind))
 		return a
 	}
 	m, err := pipeline.ParseLimits([]byte(data), o.Limits)
 	if err != nil {
-		deny("parse", err)
+		deny(ruleParse, err)
 		return a
 	}
 	a.m = m

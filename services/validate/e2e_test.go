@@ -58,7 +58,7 @@ func TestEndToEndDroneClient(t *testing.T) {
 			[]string{`step \"two\" (line 7): image \"alpine\" is denied by \"**/*:latest\"`, `step \"three\" (line 9): image \"busybox:1\" is not in the allowed list`}},
 		{"lint error", goodYAML + "- name: test\n  image: golang:1.26\n", pushBuild(), errDeny,
 			[]string{`rule \"lint/duplicate-step\"`, `linter: duplicate step names`}},
-		{"parse error", "kind: pipeline\nsteps: [\n", pushBuild(), errDeny, []string{`rule \"parse\"`, "line 2"}},
+		{"parse error", "kind: pipeline\nsteps: [\n", pushBuild(), errDeny, []string{`invalid pipeline file (line 2)`}},
 		{"unconverted script", "# hangar: kind=starlark path=octo/api/default.star\ndef main(ctx):\n  return {}\n", pushBuild(), errDeny,
 			[]string{`octo/api/default.star is a starlark script that was not converted`}},
 		{"trailing separator", goodYAML + "---\n", pushBuild(), errDeny, []string{"yaml: missing kind attribute"}},

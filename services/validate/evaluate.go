@@ -65,8 +65,28 @@ type Violation struct {
 	Message string
 }
 
+// ruleParse is the violation of a file that does not parse (or passes a
+// parse limit): no policy rule, but the file itself.
+const ruleParse = "parse"
+
+// finding reports whether the violation is a problem of the file itself
+// (parse or Drone's lint) rather than a policy rule.
+func (v Violation) finding() bool {
+	return v.Rule == ruleParse || strings.HasPrefix(v.Rule, "lint/")
+}
+
 func (v Violation) String() string {
 	var b strings.Builder
+	switch {
+	case v.Rule == ruleParse:
+		b.WriteString("invalid pipeline file")
+		if v.Line > 0 {
+			fmt.Fprintf(&b, " (line %d)", v.Line)
+		}
+		return b.String() + ": " + v.Message
+	case v.finding():
+		b.WriteString("invalid pipeline: ")
+	}
 	fmt.Fprintf(&b, "rule %q", v.Rule)
 	if v.Pipeline != "" {
 		fmt.Fprintf(&b, ", pipeline %q", v.Pipeline)

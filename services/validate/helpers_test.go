@@ -27,6 +27,12 @@ type fixture struct {
 // with policy (nothing written when empty) as _hangar/policy.yaml.
 func start(t testing.TB, policy string) *fixture {
 	t.Helper()
+	return startWith(t, policy, func(*Options) {})
+}
+
+// startWith is start with options changed by edit.
+func startWith(t testing.TB, policy string, edit func(*Options)) *fixture {
+	t.Helper()
 	f := &fixture{dir: t.TempDir(), logs: &servicetest.Logs{}}
 	if policy != "" {
 		f.writePolicy(t, policy)
@@ -39,7 +45,9 @@ func start(t testing.TB, policy string) *fixture {
 		t.Fatal(err)
 	}
 	f.tree, env.Repo = d, d
-	svc, err := New(Options{Signature: httpsig.Settings{Secret: testSecret}, Lint: true, CacheEntries: 16, CacheBytes: 4 << 20}, env)
+	opts := Options{Signature: httpsig.Settings{Secret: testSecret}, Lint: true, CacheEntries: 16, CacheBytes: 4 << 20, ParseWait: DefaultParseWait}
+	edit(&opts)
+	svc, err := New(opts, env)
 	if err != nil {
 		t.Fatal(err)
 	}

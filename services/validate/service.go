@@ -6,6 +6,7 @@
 package validate
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -42,15 +43,22 @@ type service struct {
 }
 
 // analyzer parses and lints a YAML text; hit reports a cached answer.
+// Parsing waits for room in the parse memory; errBusy says there was none
+// in time.
 type analyzer interface {
-	analyze(data string, trusted bool, o CheckOptions) (a *analysis, hit bool)
+	analyze(ctx context.Context, data string, trusted bool, o CheckOptions) (a *analysis, hit bool, err error)
 }
 
 // uncached analyses every text afresh (HANGAR_VALIDATE_CACHE_ENTRIES=0).
-type uncached struct{}
+type uncached struct{ budget *parseBudget }
 
-func (uncached) analyze(data string, trusted bool, o CheckOptions) (*analysis, bool) {
-	return analyze(data, trusted, o), false
+func (u uncached) analyze(ctx context.Context, data string, trusted bool, o CheckOptions) (*analysis, bool, error) {
+	release, err := u.budget.acquire(ctx, len(data))
+	if err != nil {
+		return nil, false, err
+	}
+	defer release()
+	return analyze(data, trusted, o), false, nil
 }
 
 // FromEnv builds the service from the environment.
@@ -74,11 +82,12 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	if opts.PolicyPath == "" {
 		opts.PolicyPath = DefaultPolicyPath
 	}
+	budget := newParseBudget(opts.ParseMemory, opts.ParseWait)
 	s := &service{
 		opts:     opts,
 		policies: newPolicySource(env.Repo, opts.PolicyPath, env.Logger),
 		logger:   env.Logger,
-		analyses: uncached{},
+		analyses: uncached{budget},
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hangar_validate_decisions_total",
 			Help: "Validation decisions by outcome (valid, skip, block, deny).",
@@ -89,7 +98,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		}, []string{"result"}),
 	}
 	if opts.CacheEntries > 0 {
-		s.analyses = newParseCache(opts.CacheEntries, int64(opts.CacheBytes))
+		s.analyses = newParseCache(opts.CacheEntries, int64(opts.CacheBytes), budget)
 	}
 	if env.Registry != nil {
 		for _, c := range []prometheus.Collector{s.decisions, s.cache} {
@@ -127,7 +136,18 @@ func (s *service) validate(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, httperr.Wrap(httperr.Unavailable, err, "validate: %v", err))
 		return
 	}
-	a, hit := s.analyses.analyze(req.Config.Data, req.Repo.Trusted, CheckOptions{Lint: s.opts.Lint})
+	a, hit, err := s.analyses.analyze(ctx, req.Config.Data, req.Repo.Trusted, CheckOptions{Lint: s.opts.Lint})
+	var tooLarge *tooLargeError
+	switch {
+	case errors.As(err, &tooLarge):
+		httperr.Write(w, r, httperr.Wrap(httperr.TooLarge, err, "validate: %v", err))
+		return
+	case err != nil:
+		// Drone retries nothing by itself; Hangar's core retries a 5xx.
+		w.Header().Set("Retry-After", "2")
+		httperr.Write(w, r, httperr.Wrap(httperr.Unavailable, err, "validate: %v (HANGAR_VALIDATE_PARSE_MEMORY): retry shortly", err))
+		return
+	}
 	s.cache.WithLabelValues(map[bool]string{true: "hit", false: "miss"}[hit]).Inc()
 	d := a.decide(ctx, policy, req.Build, req.Repo)
 	s.decisions.WithLabelValues(d.Outcome).Inc()

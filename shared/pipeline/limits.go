@@ -14,6 +14,9 @@ type nodeStat struct {
 type checker struct {
 	l    Limits
 	seen map[*yaml.Node]*nodeStat
+	// aliased is set once an alias counted, so the message says whether
+	// the size comes from the text or from alias expansion.
+	aliased bool
 }
 
 // checkNode refuses a document nested deeper than l.MaxDepth or larger
@@ -26,9 +29,18 @@ func checkNode(root *yaml.Node, l Limits) *Error {
 		return err
 	}
 	if size > l.MaxNodes {
-		return limitError(root.Line, "document expands to more than %d nodes (aliases)", l.MaxNodes)
+		return c.tooLarge(root)
 	}
 	return nil
+}
+
+// tooLarge is the node limit's error, at the line of the node that passed
+// it.
+func (c *checker) tooLarge(n *yaml.Node) *Error {
+	if c.aliased {
+		return limitError(n.Line, "document expands to more than %d nodes through aliases (the limit on its size)", c.l.MaxNodes)
+	}
+	return limitError(n.Line, "document has more than %d nodes (the limit on its size)", c.l.MaxNodes)
 }
 
 func (c *checker) walk(n *yaml.Node, depth int) (size, height int, err *Error) {
@@ -50,6 +62,7 @@ func (c *checker) walk(n *yaml.Node, depth int) (size, height int, err *Error) {
 			}
 			st = &nodeStat{size: s, height: h, done: true}
 		}
+		c.aliased = true
 		if depth-1+st.height > c.l.MaxDepth {
 			return 0, 0, limitError(n.Line, "nesting deeper than %d levels (through alias %q)", c.l.MaxDepth, n.Value)
 		}
@@ -72,7 +85,7 @@ func (c *checker) walk(n *yaml.Node, depth int) (size, height int, err *Error) {
 		// Saturate: a billion laughs must not overflow the count.
 		size += s
 		if size > c.l.MaxNodes {
-			return 0, 0, limitError(n.Line, "document expands to more than %d nodes (aliases)", c.l.MaxNodes)
+			return 0, 0, c.tooLarge(n)
 		}
 		height = max(height, h+1)
 	}

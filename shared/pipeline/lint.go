@@ -99,8 +99,15 @@ func lintPlatform(p *Pipeline) error {
 	return nil
 }
 
+// lintPipeline applies the rules of the pipeline's runner: step names and
+// dependencies for every type; volumes, platform and the container rules
+// only for the runners that run containers (see RunsContainers).
 func lintPipeline(p *Pipeline, trusted bool) error {
+	containers := p.RunsContainers()
 	for _, v := range p.Volumes {
+		if !containers {
+			break
+		}
 		fail := func(rule, msg string) error {
 			return &Error{Rule: rule, Message: msg, Line: p.Line, Pipeline: p.Name}
 		}
@@ -114,8 +121,10 @@ func lintPipeline(p *Pipeline, trusted bool) error {
 			return fail("volume-name", "linter: invalid volume name: "+v.Name)
 		}
 	}
-	if err := lintPlatform(p); err != nil {
-		return err
+	if containers {
+		if err := lintPlatform(p); err != nil {
+			return err
+		}
 	}
 	names := make(map[string]bool)
 	if !p.Clone.Disable {
@@ -125,8 +134,10 @@ func lintPipeline(p *Pipeline, trusted bool) error {
 		if err := lintName(p, c, names); err != nil {
 			return err
 		}
-		if err := lintContainer(p, c, trusted); err != nil {
-			return err
+		if containers {
+			if err := lintContainer(p, c, trusted); err != nil {
+				return err
+			}
 		}
 		for _, dep := range c.DependsOn {
 			if !names[dep] {
@@ -141,8 +152,10 @@ func lintPipeline(p *Pipeline, trusted bool) error {
 		if err := lintName(p, c, names); err != nil {
 			return err
 		}
-		if err := lintContainer(p, c, trusted); err != nil {
-			return err
+		if containers {
+			if err := lintContainer(p, c, trusted); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

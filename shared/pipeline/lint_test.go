@@ -101,6 +101,18 @@ func TestLintResource(t *testing.T) {
 		{"self step dependency", pl + "steps:\n- name: a\n  image: b\n  depends_on: [a]\n", false, "linter: cyclical step dependency detected", "step-cycle", "a"},
 		{"clone dependency when disabled", pl + "clone: {disable: true}\nsteps:\n- name: a\n  image: b\n  depends_on: [clone]\n", false, "linter: invalid or unknown step dependency", "step-dependency", "a"},
 		{"services not dependency-checked", pl + "services:\n- name: a\n  image: b\n  depends_on: [x]\n", false, "", "", ""},
+		// Container rules belong to the docker and kubernetes runners;
+		// the other runners' steps have no image (#11 item 9).
+		{"exec step without image", "kind: pipeline\ntype: exec\nname: p\nsteps:\n- name: a\n  commands: [make]\n", false, "", "", ""},
+		{"ssh step without image", "kind: pipeline\ntype: ssh\nname: p\nsteps:\n- name: a\n  commands: [make]\n", false, "", "", ""},
+		{"digitalocean step without image", "kind: pipeline\ntype: digitalocean\nname: p\nsteps:\n- name: a\n  commands: [make]\n", false, "", "", ""},
+		{"macstadium step without image", "kind: pipeline\ntype: macstadium\nname: p\nsteps:\n- name: a\n  commands: [make]\n", false, "", "", ""},
+		{"exec on darwin", "kind: pipeline\ntype: exec\nname: p\nplatform: {os: darwin, arch: arm64}\nsteps:\n- name: a\n  commands: [make]\n", false, "", "", ""},
+		{"exec duplicate step", "kind: pipeline\ntype: exec\nname: p\nsteps:\n- name: a\n- name: a\n", false, "linter: duplicate step names", "duplicate-step", "a"},
+		{"exec unknown step dependency", "kind: pipeline\ntype: exec\nname: p\nsteps:\n- name: a\n  depends_on: [x]\n", false, "linter: invalid or unknown step dependency", "step-dependency", "a"},
+		{"kubernetes step without image", "kind: pipeline\ntype: kubernetes\nname: p\nsteps:\n- name: a\n", false, "linter: invalid or missing image", "image", "a"},
+		{"kubernetes privileged", "kind: pipeline\ntype: kubernetes\nname: p\nsteps:\n- name: a\n  image: b\n  privileged: true\n", false, "linter: untrusted repositories cannot enable privileged mode", "privileged", "a"},
+		{"docker type step without image", "kind: pipeline\ntype: docker\nname: p\nsteps:\n- name: a\n", false, "linter: invalid or missing image", "image", "a"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

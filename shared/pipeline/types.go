@@ -70,6 +70,14 @@ func (p *Pipeline) IsDocker() bool {
 	return (p.Kind == KindPipeline || p.Kind == "") && (p.Type == "" || p.Type == "docker")
 }
 
+// RunsContainers reports whether the pipeline's runner runs its steps as
+// containers (docker and kubernetes), the only runners that enforce the
+// container rules of the resource lint (image, privileged, volumes, …).
+// The exec, ssh, digitalocean and macstadium runners' steps have no image.
+func (p *Pipeline) RunsContainers() bool {
+	return (p.Kind == KindPipeline || p.Kind == "") && (p.Type == "" || p.Type == "docker" || p.Type == "kubernetes")
+}
+
 // Clone configures the clone step.
 type Clone struct {
 	Disable    bool `yaml:"disable"`

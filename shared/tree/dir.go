@@ -40,6 +40,8 @@ type Dir struct {
 	cur    atomic.Pointer[snapshot]
 	mu     sync.Mutex // serialises reloads
 	err    atomic.Pointer[error]
+	// watched is the resolved root Run watches (Run's goroutine only).
+	watched string
 }
 
 // NewDir loads root and returns the Dir. Call Run to keep it current.
@@ -158,9 +160,17 @@ func load(root string) (map[string][]byte, error) {
 	return files, nil
 }
 
-// Run watches the directory and reloads within a fraction of a second of a
-// change, with a periodic full rescan as a safety net for file systems that
-// do not deliver events. It returns when ctx ends.
+// Debounce of file events: a reload waits until events pause for
+// quietPeriod, but never longer than maxDelay after the first one, so a
+// change is served promptly however busy the tree is.
+const (
+	quietPeriod = 150 * time.Millisecond
+	maxDelay    = time.Second
+)
+
+// Run watches the directory and reloads within a second of a change, with
+// a periodic full rescan as a safety net for file systems that do not
+// deliver events. It returns when ctx ends.
 func (d *Dir) Run(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -171,7 +181,18 @@ func (d *Dir) Run(ctx context.Context) error {
 	d.watchAll(w)
 	ticker := time.NewTicker(d.poll)
 	defer ticker.Stop()
-	var debounce <-chan time.Time
+	quiet := time.NewTimer(time.Hour)
+	quiet.Stop()
+	var (
+		pending  bool
+		deadline <-chan time.Time // the bound on the current wait
+	)
+	reload := func() {
+		quiet.Stop()
+		pending, deadline = false, nil
+		d.reloadLogged()
+		d.watchAll(w)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -180,21 +201,42 @@ func (d *Dir) Run(ctx context.Context) error {
 			if !ok {
 				return nil
 			}
-			if ev.Op != fsnotify.Chmod {
-				debounce = time.After(150 * time.Millisecond)
+			if ev.Op == fsnotify.Chmod || !d.concerns(ev.Name) {
+				continue
+			}
+			quiet.Reset(quietPeriod)
+			if !pending {
+				pending, deadline = true, time.After(maxDelay)
 			}
 		case err, ok := <-w.Errors:
 			if ok {
 				d.logger.Warn("file watcher error", slog.String("error", err.Error()))
 			}
-		case <-debounce:
-			debounce = nil
-			d.reloadLogged()
-			d.watchAll(w)
+		case <-quiet.C:
+			if pending {
+				reload()
+			}
+		case <-deadline:
+			reload()
 		case <-ticker.C:
 			d.reloadLogged()
 		}
 	}
+}
+
+// concerns reports whether a file event is about the tree: a path inside
+// it, or the root itself (a git-sync symlink swap). The root's parent is
+// watched only for the latter; everything else there (a log file beside
+// the tree) is noise.
+func (d *Dir) concerns(name string) bool {
+	name = filepath.Clean(name)
+	root := filepath.Clean(d.root)
+	if name == root || strings.HasPrefix(name, root+string(filepath.Separator)) {
+		return true
+	}
+	// The resolved tree as of the last watchAll: watches are on it.
+	real := d.watched
+	return real != "" && (name == real || strings.HasPrefix(name, real+string(filepath.Separator)))
 }
 
 func (d *Dir) pollOnly(ctx context.Context) error {
@@ -222,6 +264,7 @@ func (d *Dir) reloadLogged() {
 func (d *Dir) watchAll(w *fsnotify.Watcher) {
 	want := map[string]bool{filepath.Dir(filepath.Clean(d.root)): true, d.root: true}
 	if real, err := filepath.EvalSymlinks(d.root); err == nil {
+		d.watched = filepath.Clean(real)
 		filepath.WalkDir(real, func(p string, e fs.DirEntry, err error) error {
 			if err == nil && e.IsDir() {
 				if p != real && strings.HasPrefix(e.Name(), ".") {

@@ -31,6 +31,15 @@ type Commit struct {
 	Message, AuthorLogin, AuthorName, AuthorEmail, Avatar string
 }
 
+// Link is the web page of a commit, as GitHub's html_url and GitLab's
+// web_url give it.
+func (s *SCM) Link(slug, sha string) string {
+	if strings.HasSuffix(s.APIURL, "/api/v4") {
+		return s.URL + "/" + slug + "/-/commit/" + sha
+	}
+	return s.URL + "/" + slug + "/commit/" + sha
+}
+
 // SCM is a fake GitHub or GitLab API.
 type SCM struct {
 	*httptest.Server
@@ -42,12 +51,22 @@ type SCM struct {
 
 	mu       sync.Mutex
 	files    map[string][]byte // slug@ref:path
+	anyFiles map[string][]byte // path, for every slug and ref
 	commits  map[string]Commit // slug@sha
+	branches map[string]string // slug@branch → sha
 	statuses []Status
 }
 
 func newSCM() *SCM {
-	return &SCM{files: map[string][]byte{}, commits: map[string]Commit{}, History: scmtest.NewHistory()}
+	return &SCM{files: map[string][]byte{}, anyFiles: map[string][]byte{}, commits: map[string]Commit{}, branches: map[string]string{}, History: scmtest.NewHistory()}
+}
+
+// SetDefaultFile serves content at path for every repository and ref that
+// has no file of its own there.
+func (s *SCM) SetDefaultFile(path string, content []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.anyFiles[path] = content
 }
 
 // SetFile serves content at slug@ref:path.
@@ -64,6 +83,25 @@ func (s *SCM) SetCommit(slug, sha string, c Commit) {
 	s.commits[slug+"@"+sha] = c
 }
 
+// SetBranch points a branch of slug at a commit (set with SetCommit).
+func (s *SCM) SetBranch(slug, branch, sha string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.branches[slug+"@"+branch] = sha
+}
+
+// branch returns the head of a branch and its commit.
+func (s *SCM) branch(slug, branch string) (string, Commit, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sha, ok := s.branches[slug+"@"+branch]
+	if !ok {
+		return "", Commit{}, false
+	}
+	c, ok := s.commits[slug+"@"+sha]
+	return sha, c, ok
+}
+
 // Statuses returns every status received so far, in order.
 func (s *SCM) Statuses() []Status {
 	s.mu.Lock()
@@ -74,7 +112,10 @@ func (s *SCM) Statuses() []Status {
 func (s *SCM) file(slug, ref, path string) ([]byte, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, ok := s.files[slug+"@"+ref+":"+path]
+	if b, ok := s.files[slug+"@"+ref+":"+path]; ok {
+		return b, true
+	}
+	b, ok := s.anyFiles[path]
 	return b, ok
 }
 
@@ -127,13 +168,25 @@ func NewGitHub(t testing.TB) *SCM {
 			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"message": "No commit found for SHA: " + r.PathValue("sha")})
 			return
 		}
-		if out == nil {
-			out = map[string]any{}
+		body := githubCommit(slug, r.PathValue("sha"), c, s.Link(slug, r.PathValue("sha")))
+		for k, v := range out {
+			body[k] = v // History's parents and files
 		}
-		out["sha"] = r.PathValue("sha")
-		out["commit"] = map[string]any{"message": c.Message, "author": map[string]string{"name": c.AuthorName, "email": c.AuthorEmail}}
-		out["author"] = map[string]string{"login": c.AuthorLogin, "avatar_url": c.Avatar}
-		writeJSON(w, http.StatusOK, out)
+		writeJSON(w, http.StatusOK, body)
+	})
+	// GET a branch: {name, commit: <the commit object>, protected, _links},
+	// 404 "Branch not found" for an unknown one.
+	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/branches/{branch...}", func(w http.ResponseWriter, r *http.Request) {
+		slug := r.PathValue("owner") + "/" + r.PathValue("repo")
+		sha, c, ok := s.branch(slug, r.PathValue("branch"))
+		if !ok {
+			writeJSON(w, http.StatusNotFound, map[string]string{"message": "Branch not found", "documentation_url": "https://docs.github.com/rest/branches/branches#get-a-branch", "status": "404"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{
+			"name": r.PathValue("branch"), "commit": githubCommit(slug, sha, c, s.Link(slug, sha)), "protected": false,
+			"_links": map[string]string{"self": s.URL + "/api/v3/repos/" + slug + "/branches/" + r.PathValue("branch"), "html": s.URL + "/" + slug + "/tree/" + r.PathValue("branch")},
+		})
 	})
 	mux.HandleFunc("POST /api/v3/repos/{owner}/{repo}/statuses/{sha}", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
@@ -161,6 +214,32 @@ func NewGitHub(t testing.TB) *SCM {
 	s.APIURL = s.URL + "/api/v3/"
 	t.Cleanup(s.Close)
 	return s
+}
+
+// githubCommit is a commit as GitHub's REST API answers it (the fields
+// the core server reads, in their documented places).
+func githubCommit(slug, sha string, c Commit, link string) map[string]any {
+	return map[string]any{
+		"sha": sha, "node_id": "C_" + sha[:min(len(sha), 8)], "html_url": link,
+		"url": "https://api.github.com/repos/" + slug + "/commits/" + sha,
+		"commit": map[string]any{
+			"message":   c.Message,
+			"author":    map[string]string{"name": c.AuthorName, "email": c.AuthorEmail, "date": "2026-11-29T18:00:00Z"},
+			"committer": map[string]string{"name": c.AuthorName, "email": c.AuthorEmail, "date": "2026-11-29T18:00:00Z"},
+		},
+		"author":  map[string]any{"login": c.AuthorLogin, "avatar_url": c.Avatar, "type": "User"},
+		"parents": []any{},
+	}
+}
+
+// gitlabCommit is a commit as GitLab's REST API answers it.
+func gitlabCommit(sha string, c Commit, link string) map[string]any {
+	return map[string]any{
+		"id": sha, "short_id": sha[:min(len(sha), 8)], "message": c.Message, "title": strings.SplitN(c.Message, "\n", 2)[0],
+		"author_name": c.AuthorName, "author_email": c.AuthorEmail, "authored_date": "2026-11-29T18:00:00.000Z",
+		"committer_name": c.AuthorName, "committer_email": c.AuthorEmail, "committed_date": "2026-11-29T18:00:00.000Z",
+		"created_at": "2026-11-29T18:00:00.000Z", "parent_ids": []string{}, "web_url": link,
+	}
 }
 
 // NewGitLab serves GitLab's REST API under /api/v4, with project ids as
@@ -202,8 +281,22 @@ func NewGitLab(t testing.TB) *SCM {
 				notFound(w, "Commit")
 				return
 			}
-			writeJSON(w, http.StatusOK, map[string]any{"id": parts[3], "message": c.Message, "title": strings.SplitN(c.Message, "\n", 2)[0],
-				"author_name": c.AuthorName, "author_email": c.AuthorEmail, "parent_ids": parents})
+			body := gitlabCommit(parts[3], c, s.Link(slug, parts[3]))
+			if parents != nil {
+				body["parent_ids"] = parents
+			}
+			writeJSON(w, http.StatusOK, body)
+		case r.Method == http.MethodGet && len(parts) == 4 && parts[1] == "repository" && parts[2] == "branches":
+			// GET a branch: {name, merged, protected, default, commit},
+			// 404 "Branch Not Found" for an unknown one.
+			name, _ := url.PathUnescape(parts[3])
+			sha, c, ok := s.branch(slug, name)
+			if !ok {
+				notFound(w, "Branch")
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"name": name, "merged": false, "protected": false, "default": false,
+				"developers_can_push": false, "developers_can_merge": false, "can_push": true, "commit": gitlabCommit(sha, c, s.Link(slug, sha))})
 		case r.Method == http.MethodPost && len(parts) == 3 && parts[1] == "statuses":
 			body, _ := io.ReadAll(r.Body)
 			var in struct {
