@@ -1,0 +1,146 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// repoRoot is the Hangar module root, one level above this package.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil || !bytes.HasPrefix(b, []byte("module github.com/hangar-ci/hangar\n")) {
+		t.Fatalf("deploy tests run from deploy/ of the Hangar module (go.mod: %v)", err)
+	}
+	return root
+}
+
+// tool returns bin/<name>, running scripts/tools first when it is missing
+// (under the lock the Vault tests take, so one package builds at a time).
+// A tool that still cannot be found fails the test with the reason.
+func tool(t testing.TB, name string) string {
+	t.Helper()
+	root := repoRoot(t)
+	bin := filepath.Join(root, "bin", name)
+	if executable(bin) {
+		return bin
+	}
+	if err := os.MkdirAll(filepath.Join(root, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := os.OpenFile(filepath.Join(root, "bin", ".tools.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	if executable(bin) {
+		return bin
+	}
+	t.Logf("building %s with scripts/tools (15+ minutes on a cold cache)", name)
+	cmd := exec.Command(filepath.Join(root, "scripts", "tools"))
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("scripts/tools: %v\n%s", err, tail(out, 4000))
+	}
+	if !executable(bin) {
+		t.Fatalf("scripts/tools did not build bin/%s", name)
+	}
+	return bin
+}
+
+// debianTool returns the path of a program scripts/test-deps installs from
+// Debian (nginx, systemd-analyze); missing, it fails the test saying so.
+func debianTool(t testing.TB, name string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/bin"} {
+		if p := filepath.Join(dir, name); executable(p) {
+			return p
+		}
+	}
+	t.Fatalf("%s is not installed: scripts/test-deps installs it from Debian (make test runs it)", name)
+	return ""
+}
+
+func executable(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
+}
+
+var hangarBinary struct {
+	once sync.Once
+	path string
+	err  error
+	out  []byte
+}
+
+// hangar builds bin/hangar of this checkout once per test binary, into a
+// directory TestMain removes.
+func hangar(t testing.TB) string {
+	t.Helper()
+	hangarBinary.once.Do(func() {
+		dir, err := os.MkdirTemp("", "hangar-deploy-bin-")
+		if err != nil {
+			hangarBinary.err = err
+			return
+		}
+		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+		hangarBinary.path = filepath.Join(dir, "hangar")
+		cmd := exec.Command("go", "build", "-o", hangarBinary.path, "./services/hangar")
+		cmd.Dir = repoRoot(t)
+		hangarBinary.out, hangarBinary.err = cmd.CombinedOutput()
+	})
+	if hangarBinary.err != nil {
+		t.Fatalf("go build ./services/hangar: %v\n%s", hangarBinary.err, hangarBinary.out)
+	}
+	return hangarBinary.path
+}
+
+// cleanups run after every test of the package (TestMain).
+var cleanups []func()
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for i := len(cleanups) - 1; i >= 0; i-- {
+		cleanups[i]()
+	}
+	os.Exit(code)
+}
+
+// run runs a command to completion (bounded by timeout) and returns its
+// combined output.
+func run(t testing.TB, timeout time.Duration, env []string, name string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func tail(b []byte, n int) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
