@@ -1,0 +1,311 @@
+package deploy
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// release is what one documented values file installs, and what the test
+// then expects of it.
+type release struct {
+	values     string
+	namespace  string
+	components []string // Deployments of Hangar itself (selector component)
+	replicas   int
+	runner     bool   // drone-runner-kube and its RBAC
+	builds     string // the build namespace (runner)
+	vaultAuth  bool   // Hangar's ServiceAccount may create TokenReviews
+}
+
+var releases = []release{
+	{values: "extensions.yaml", namespace: "hangar-ext", replicas: 2,
+		components: []string{"config", "convert", "validate", "secret", "registry", "webhook"}},
+	{values: "server-ha.yaml", namespace: "hangar-ha", replicas: 3, components: []string{"core"},
+		runner: true, builds: "hangar-builds"},
+	{values: "server-vault.yaml", namespace: "hangar-vault", replicas: 2, components: []string{"core"},
+		runner: true, builds: "hangar-vault-builds", vaultAuth: true},
+}
+
+// TestChartInstallsOnControlPlane installs the chart with each documented
+// values file on the real control plane, waits for every Deployment to
+// roll out on kwok's nodes, and checks the PodDisruptionBudget, the
+// Service's endpoints and the runner's rights (SubjectAccessReview).
+func TestChartInstallsOnControlPlane(t *testing.T) {
+	cp := cluster(t)
+	for _, r := range releases {
+		t.Run(r.values, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			r.install(t, cp)
+			t.Logf("helm install --wait of %s took %s", r.values, time.Since(start).Round(100*time.Millisecond))
+			r.checkRollout(t, cp.api)
+			r.checkDisruptionBudgets(t, cp.api)
+			r.checkEndpoints(t, cp.api)
+			r.checkRights(t, cp.api)
+			r.checkNetworkPolicies(t, cp.api)
+		})
+	}
+}
+
+func (r release) install(t *testing.T, cp *controlPlane) {
+	t.Helper()
+	api := cp.api
+	if err := api.do(http.MethodPost, "/api/v1/namespaces", map[string]any{
+		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": r.namespace},
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The Secrets the values refer to, made as an operator would.
+	for name, data := range map[string]map[string]string{
+		"hangar":    {"DRONE_SECRET": randomHex(32), "DRONE_RPC_SECRET": randomHex(32)},
+		"hangar-db": {"dsn": "postgres://hangar:" + randomHex(8) + "@postgres.db.svc:5432/hangar"},
+	} {
+		if err := api.do(http.MethodPost, "/api/v1/namespaces/"+r.namespace+"/secrets", map[string]any{
+			"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": name}, "stringData": data,
+		}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := helm(t, "install", "hangar", chartDir, "--namespace", r.namespace,
+		"-f", filepath.Join(chartDir, "examples", r.values),
+		"--kubeconfig", cp.kubeconfig, "--wait", "--timeout", "4m")
+	if err != nil {
+		t.Fatalf("helm install -f %s: %v\n%s\n%s", r.values, err, out, cp.logs())
+	}
+}
+
+func (r release) deploymentName(component string) string {
+	if component == "core" {
+		return "hangar"
+	}
+	return "hangar-" + component
+}
+
+type deployment struct {
+	Metadata struct {
+		Name       string `json:"name"`
+		Generation int64  `json:"generation"`
+	} `json:"metadata"`
+	Spec struct {
+		Replicas int `json:"replicas"`
+	} `json:"spec"`
+	Status struct {
+		ObservedGeneration int64 `json:"observedGeneration"`
+		Replicas           int   `json:"replicas"`
+		UpdatedReplicas    int   `json:"updatedReplicas"`
+		ReadyReplicas      int   `json:"readyReplicas"`
+		AvailableReplicas  int   `json:"availableReplicas"`
+	} `json:"status"`
+}
+
+type pod struct {
+	Metadata struct {
+		Name   string            `json:"name"`
+		Labels map[string]string `json:"labels"`
+	} `json:"metadata"`
+	Spec struct {
+		NodeName string `json:"nodeName"`
+	} `json:"spec"`
+	Status struct {
+		Phase      string      `json:"phase"`
+		PodIP      string      `json:"podIP"`
+		Conditions []condition `json:"conditions"`
+	} `json:"status"`
+}
+
+// checkRollout: every Deployment of the release is rolled out (all replicas
+// updated, ready and available) and each of its pods is Ready on a node.
+func (r release) checkRollout(t *testing.T, api *kubeAPI) {
+	t.Helper()
+	var deps struct{ Items []deployment }
+	if err := api.list("/apis/apps/v1/namespaces/"+r.namespace+"/deployments", "app.kubernetes.io/instance=hangar", &deps); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{}
+	for _, c := range r.components {
+		want[r.deploymentName(c)] = r.replicas
+	}
+	if r.runner {
+		want["hangar-runner-kube"] = 1
+	}
+	got := map[string]int{}
+	for _, d := range deps.Items {
+		s := d.Status
+		got[d.Metadata.Name] = s.ReadyReplicas
+		if s.ObservedGeneration < d.Metadata.Generation || s.UpdatedReplicas != d.Spec.Replicas ||
+			s.ReadyReplicas != d.Spec.Replicas || s.AvailableReplicas != d.Spec.Replicas || s.Replicas != d.Spec.Replicas {
+			t.Errorf("Deployment %s not rolled out: %+v of %d", d.Metadata.Name, s, d.Spec.Replicas)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("ready replicas per Deployment: got %v, want %v", got, want)
+	}
+	var pods struct{ Items []pod }
+	if err := api.list("/api/v1/namespaces/"+r.namespace+"/pods", "app.kubernetes.io/instance=hangar", &pods); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, n := range want {
+		total += n
+	}
+	if len(pods.Items) != total {
+		t.Errorf("pods: got %d, want %d", len(pods.Items), total)
+	}
+	for _, p := range pods.Items {
+		if !ready(p.Status.Conditions) || p.Status.Phase != "Running" || !strings.HasPrefix(p.Spec.NodeName, "kwok-node-") {
+			t.Errorf("pod %s: phase %s, ready %v, node %q", p.Metadata.Name, p.Status.Phase, ready(p.Status.Conditions), p.Spec.NodeName)
+		}
+	}
+}
+
+// checkDisruptionBudgets: each Hangar Deployment has a PDB that the
+// disruption controller counts all its pods for, allowing one away.
+func (r release) checkDisruptionBudgets(t *testing.T, api *kubeAPI) {
+	t.Helper()
+	for _, c := range r.components {
+		name := r.deploymentName(c)
+		var pdb struct {
+			Status struct {
+				ExpectedPods       int `json:"expectedPods"`
+				CurrentHealthy     int `json:"currentHealthy"`
+				DisruptionsAllowed int `json:"disruptionsAllowed"`
+			} `json:"status"`
+		}
+		err := eventually(30*time.Second, func() error {
+			if err := api.get("/apis/policy/v1/namespaces/"+r.namespace+"/poddisruptionbudgets/"+name, &pdb); err != nil {
+				return err
+			}
+			if s := pdb.Status; s.ExpectedPods != r.replicas || s.CurrentHealthy != r.replicas || s.DisruptionsAllowed != 1 {
+				return fmt.Errorf("PDB %s status %+v, want %d pods healthy and 1 disruption allowed", name, s, r.replicas)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// checkEndpoints: each Service's EndpointSlices list exactly the ready pods
+// of its own component, and nothing else (no runner, no other service).
+func (r release) checkEndpoints(t *testing.T, api *kubeAPI) {
+	t.Helper()
+	for _, c := range r.components {
+		name := r.deploymentName(c)
+		var pods struct{ Items []pod }
+		if err := api.list("/api/v1/namespaces/"+r.namespace+"/pods", "app.kubernetes.io/instance=hangar,app.kubernetes.io/component="+c, &pods); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, p := range pods.Items {
+			want = append(want, p.Metadata.Name)
+		}
+		sort.Strings(want)
+		err := eventually(30*time.Second, func() error {
+			var slices struct {
+				Items []struct {
+					Endpoints []struct {
+						Conditions struct {
+							Ready *bool `json:"ready"`
+						} `json:"conditions"`
+						TargetRef struct {
+							Kind, Name string
+						} `json:"targetRef"`
+					} `json:"endpoints"`
+				} `json:"items"`
+			}
+			if err := api.list("/apis/discovery.k8s.io/v1/namespaces/"+r.namespace+"/endpointslices", "kubernetes.io/service-name="+name, &slices); err != nil {
+				return err
+			}
+			var got []string
+			for _, s := range slices.Items {
+				for _, e := range s.Endpoints {
+					if e.Conditions.Ready != nil && *e.Conditions.Ready && e.TargetRef.Kind == "Pod" {
+						got = append(got, e.TargetRef.Name)
+					}
+				}
+			}
+			sort.Strings(got)
+			if len(want) != r.replicas || strings.Join(got, ",") != strings.Join(want, ",") {
+				return fmt.Errorf("Service %s ready endpoints %v, want the %d %s pods %v", name, got, r.replicas, c, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// checkRights asks the apiserver (SubjectAccessReview) what the release's
+// ServiceAccounts may do.
+func (r release) checkRights(t *testing.T, api *kubeAPI) {
+	t.Helper()
+	type right struct {
+		sa, verb, group, resource, namespace string
+		want                                 bool
+	}
+	rights := []right{
+		{"hangar", "get", "", "secrets", r.namespace, false},
+		{"hangar", "list", "", "pods", r.namespace, false},
+		{"hangar", "create", "authentication.k8s.io", "tokenreviews", "", r.vaultAuth},
+	}
+	if r.runner {
+		const sa = "hangar-runner-kube"
+		rights = append(rights,
+			right{sa, "create", "", "pods", r.builds, true},
+			right{sa, "delete", "", "pods", r.builds, true},
+			right{sa, "watch", "", "pods", r.builds, true},
+			right{sa, "get", "", "pods/log", r.builds, true},
+			right{sa, "create", "", "secrets", r.builds, true},
+			right{sa, "delete", "", "secrets", r.builds, true},
+			// Nothing more: builds' secrets are not readable back, and
+			// nothing outside the build namespace.
+			right{sa, "get", "", "secrets", r.builds, false},
+			right{sa, "list", "", "secrets", r.builds, false},
+			right{sa, "get", "", "secrets", r.namespace, false},
+			right{sa, "list", "", "secrets", r.namespace, false},
+			right{sa, "create", "", "pods", r.namespace, false},
+			right{sa, "create", "", "pods", "default", false},
+			right{sa, "create", "", "pods/exec", r.builds, false},
+			right{sa, "create", "rbac.authorization.k8s.io", "rolebindings", r.builds, false},
+			right{sa, "get", "", "nodes", "", false},
+		)
+	}
+	for _, w := range rights {
+		got, err := api.canI(r.namespace, w.sa, w.verb, w.group, w.resource, w.namespace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != w.want {
+			t.Errorf("%s may %s %s in %q: got %v, want %v", w.sa, w.verb, w.resource, w.namespace, got, w.want)
+		}
+	}
+}
+
+// checkNetworkPolicies: Hangar's pods admit their own namespace only (plus
+// the listed ones), and build pods, when there are runners, have their
+// egress policy in the build namespace.
+func (r release) checkNetworkPolicies(t *testing.T, api *kubeAPI) {
+	t.Helper()
+	var pol map[string]any
+	if err := api.get("/apis/networking.k8s.io/v1/namespaces/"+r.namespace+"/networkpolicies/hangar", &pol); err != nil {
+		t.Fatal(err)
+	}
+	if got := toStrings(list(pol, "spec", "policyTypes")); fmt.Sprint(got) != "[Ingress]" {
+		t.Errorf("Hangar's NetworkPolicy types %v, want [Ingress]", got)
+	}
+	if r.runner {
+		if err := api.get("/apis/networking.k8s.io/v1/namespaces/"+r.builds+"/networkpolicies/hangar-builds", &pol); err != nil {
+			t.Fatal(err)
+		}
+		if got := toStrings(list(pol, "spec", "policyTypes")); fmt.Sprint(got) != "[Egress]" {
+			t.Errorf("build pods' NetworkPolicy types %v, want [Egress]", got)
+		}
+	}
+}
