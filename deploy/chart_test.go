@@ -172,11 +172,7 @@ func envOf(c any) map[string]string {
 // and the runner under the names the README documents, wired to each other.
 func TestChartServerModeEnvironment(t *testing.T) {
 	t.Parallel()
-	objs := render(t, "server-ha.yaml")
-	byName := map[string]object{}
-	for _, o := range objs {
-		byName[o.kind()+"/"+o.name()] = o
-	}
+	byName := index(render(t, "server-ha.yaml"))
 	core, runner := byName["Deployment/hangar"], byName["Deployment/hangar-runner-kube"]
 	if core == nil || runner == nil {
 		t.Fatalf("want Deployments hangar and hangar-runner-kube, have %v", keys(byName))
