@@ -31,37 +31,51 @@ func TestDB(t testing.TB, dialect Dialect) *DB {
 		t.Cleanup(func() { db.Close() })
 		return db
 	case Postgres:
-		base := os.Getenv("HANGAR_TEST_POSTGRES")
-		if base == "" {
-			base = DefaultTestPostgres
-		}
-		var b [6]byte
-		rand.Read(b[:])
-		schema := "t_" + hex.EncodeToString(b[:])
-		admin, err := Open(ctx, "postgres", base)
-		if err != nil {
-			t.Fatalf("PostgreSQL at %s: %v (start it with scripts/test-deps)", base, err)
-		}
-		if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-			t.Fatal(err)
-		}
-		u, err := url.Parse(base)
+		dsn := TestPostgresDSN(t)
+		db, err := Open(ctx, "postgres", dsn)
 		if err != nil {
 			t.Fatal(err)
 		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		db, err := Open(ctx, "postgres", u.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			db.Close()
-			admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			admin.Close()
-		})
+		t.Cleanup(func() { db.Close() })
 		return db
 	}
 	panic(fmt.Sprintf("sqldb: unknown dialect %q", dialect))
+}
+
+// TestPostgresDSN creates a fresh schema in the test PostgreSQL
+// ($HANGAR_TEST_POSTGRES, default DefaultTestPostgres), drops it after the
+// test, and returns a DSN whose search_path is that schema: for tests that
+// hand a database to a process rather than open it themselves.
+func TestPostgresDSN(t testing.TB) string {
+	t.Helper()
+	ctx := context.Background()
+	base := os.Getenv("HANGAR_TEST_POSTGRES")
+	if base == "" {
+		base = DefaultTestPostgres
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	admin, err := Open(ctx, "postgres", base)
+	if err != nil {
+		t.Fatalf("PostgreSQL at %s: %v (start it with scripts/test-deps)", base, err)
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	// Registered first, so it runs after the caller's own cleanups (which
+	// close their connections).
+	t.Cleanup(func() {
+		admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
