@@ -24,10 +24,15 @@ func loadCompose(t *testing.T, file string, env map[string]string) (*types.Proje
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The loader writes into the environment it is given: a copy each time.
+	own := types.Mapping{}
+	for k, v := range env {
+		own[k] = v
+	}
 	return loader.LoadWithContext(context.Background(), types.ConfigDetails{
 		WorkingDir:  filepath.Dir(abs),
 		ConfigFiles: []types.ConfigFile{{Filename: abs}},
-		Environment: env,
+		Environment: own,
 	}, func(o *loader.Options) {
 		o.SetProjectName("hangar-test", true)
 		o.ResolvePaths = true
