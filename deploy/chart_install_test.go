@@ -261,6 +261,7 @@ func (r release) checkRights(t *testing.T, api *kubeAPI) {
 			right{sa, "create", "", "pods", r.builds, true},
 			right{sa, "delete", "", "pods", r.builds, true},
 			right{sa, "watch", "", "pods", r.builds, true},
+			right{sa, "update", "", "pods", r.builds, true},
 			right{sa, "get", "", "pods/log", r.builds, true},
 			right{sa, "create", "", "secrets", r.builds, true},
 			right{sa, "delete", "", "secrets", r.builds, true},
