@@ -3,15 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -154,32 +151,8 @@ func startCore(t testing.TB, dialect sqldb.Dialect, extra map[string]string) *co
 // corePostgresSchema returns a DSN whose search_path is a fresh schema,
 // dropped after the test.
 func corePostgresSchema(t testing.TB) string {
-	base := os.Getenv("HANGAR_TEST_POSTGRES")
-	if base == "" {
-		base = sqldb.DefaultTestPostgres
-	}
-	admin, err := sqldb.Open(context.Background(), "postgres", base)
-	if err != nil {
-		t.Fatalf("PostgreSQL at %s: %v (start it with scripts/test-deps)", base, err)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "e2e_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	t.Helper()
+	return sqldb.TestPostgresDSN(t)
 }
 
 // api calls the core REST API with the token and decodes a 2xx answer

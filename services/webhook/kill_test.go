@@ -1,14 +1,10 @@
 package webhook
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -258,31 +254,5 @@ func freeAddr(t *testing.T) string {
 // sqldb.TestDB does for a test, and returns a DSN whose search_path is it.
 func freshSchema(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("HANGAR_TEST_POSTGRES")
-	if base == "" {
-		base = sqldb.DefaultTestPostgres
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	ctx := context.Background()
-	admin, err := sqldb.Open(ctx, "postgres", base)
-	if err != nil {
-		t.Fatalf("PostgreSQL at %s: %v (start it with scripts/test-deps)", base, err)
-	}
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return sqldb.TestPostgresDSN(t)
 }
