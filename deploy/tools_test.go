@@ -1,68 +1,24 @@
 package deploy
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hangar-ci/hangar/shared/toolstest"
 )
 
 // repoRoot is the Hangar module root, one level above this package.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil || !bytes.HasPrefix(b, []byte("module github.com/hangar-ci/hangar\n")) {
-		t.Fatalf("deploy tests run from deploy/ of the Hangar module (go.mod: %v)", err)
-	}
-	return root
-}
+func repoRoot(t testing.TB) string { return toolstest.RepoRoot(t) }
 
-// tool returns bin/<name>, running scripts/tools first when it is missing
-// (under the lock the Vault tests take, so one package builds at a time).
-// A tool that still cannot be found fails the test with the reason.
-func tool(t testing.TB, name string) string {
-	t.Helper()
-	root := repoRoot(t)
-	bin := filepath.Join(root, "bin", name)
-	if executable(bin) {
-		return bin
-	}
-	if err := os.MkdirAll(filepath.Join(root, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	lock, err := os.OpenFile(filepath.Join(root, "bin", ".tools.lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	if executable(bin) {
-		return bin
-	}
-	t.Logf("building %s with scripts/tools (15+ minutes on a cold cache)", name)
-	cmd := exec.Command(filepath.Join(root, "scripts", "tools"))
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("scripts/tools: %v\n%s", err, tail(out, 4000))
-	}
-	if !executable(bin) {
-		t.Fatalf("scripts/tools did not build bin/%s", name)
-	}
-	return bin
-}
+// tool returns bin/<name>, built by scripts/tools when missing (the
+// control plane and Helm take 10-15 minutes cold).
+func tool(t testing.TB, name string) string { return toolstest.Bin(t, name) }
 
 // debianTool returns the path of a program scripts/test-deps installs from
 // Debian (nginx, systemd-analyze); missing, it fails the test saying so.
