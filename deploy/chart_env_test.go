@@ -1,14 +1,12 @@
 package deploy
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -103,19 +101,9 @@ func runChartContainer(t *testing.T, name string, args, env []string) string {
 		}
 		env[i] = k + "=" + v
 	}
-	var out bytes.Buffer
 	cmd := exec.Command(hangar(t), args...)
 	cmd.Env = append(env, "PATH="+os.Getenv("PATH"))
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		<-exited
-	})
+	p := startProc(t, cmd)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		res, err := http.Get("http://" + addr + "/readyz")
@@ -125,14 +113,11 @@ func runChartContainer(t *testing.T, name string, args, env []string) string {
 				return addr
 			}
 		}
-		select {
-		case werr := <-exited:
-			exited <- werr // for the cleanup
-			t.Fatalf("%s (hangar %v) exited: %v\n%s", name, args, werr, tail(out.Bytes(), 3000))
-		default:
+		if exited, werr := p.done(); exited {
+			t.Fatalf("%s (hangar %v) exited: %v\n%s", name, args, werr, p.output())
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s (hangar %v) not ready on %s after 60s (%v):\n%s", name, args, addr, err, tail(out.Bytes(), 3000))
+			t.Fatalf("%s (hangar %v) not ready on %s after 60s (%v):\n%s", name, args, addr, err, p.output())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -95,20 +94,11 @@ func startNginx(t *testing.T, upstream string) string {
 		s = strings.Replace(s, "    listen 80;\n", fmt.Sprintf("    listen 127.0.0.1:%d;\n", port), 1)
 		return strings.Replace(s, "    listen [::]:80;\n", "", 1)
 	})
-	var out bytes.Buffer
-	cmd := exec.Command(nginx, "-p", prefix, "-e", filepath.Join(prefix, "error.log"), "-c", conf)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	})
+	p := startProc(t, exec.Command(nginx, "-p", prefix, "-e", filepath.Join(prefix, "error.log"), "-c", conf))
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	waitListening(t, addr, 20*time.Second, func() string {
 		log, _ := os.ReadFile(filepath.Join(prefix, "error.log"))
-		return out.String() + string(log)
+		return p.output() + string(log)
 	})
 	return "http://" + addr
 }
@@ -247,7 +237,6 @@ func startHangar(t *testing.T) string {
 	t.Helper()
 	bin := hangar(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	var out bytes.Buffer
 	cmd := exec.Command(bin, "all")
 	cmd.Env = append(os.Environ(),
 		"DRONE_BIND="+addr,
@@ -255,15 +244,8 @@ func startHangar(t *testing.T) string {
 		"HANGAR_DATA_DIR="+t.TempDir(),
 		"HANGAR_REPO_DIR="+filepath.Join(repoRoot(t), "config-repo"),
 	)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	})
-	waitListening(t, addr, 30*time.Second, out.String)
+	p := startProc(t, cmd)
+	waitListening(t, addr, 30*time.Second, p.output)
 	return addr
 }
 

@@ -1,12 +1,14 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,4 +101,56 @@ func tail(b []byte, n int) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// proc is a process a test started: its output (safe to read while it
+// runs) and whether it has exited.
+type proc struct {
+	mu     sync.Mutex
+	out    bytes.Buffer
+	exited chan struct{}
+	err    error
+}
+
+func (p *proc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.Write(b)
+}
+
+// output is the tail of what the process printed.
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return tail(p.out.Bytes(), 3000)
+}
+
+// done reports whether the process has exited, with its error.
+func (p *proc) done() (bool, error) {
+	select {
+	case <-p.exited:
+		return true, p.err
+	default:
+		return false, nil
+	}
+}
+
+// startProc starts cmd with its output captured and ends it with SIGTERM
+// when the test is over.
+func startProc(t testing.TB, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := &proc{exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p, p
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", cmd.Path, err)
+	}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		<-p.exited
+	})
+	return p
 }
