@@ -20,15 +20,20 @@ type release struct {
 	runner     bool   // drone-runner-kube and its RBAC
 	builds     string // the build namespace (runner)
 	vaultAuth  bool   // Hangar's ServiceAccount may create TokenReviews
+	notes      string // in what helm install prints
+	upgrade    bool   // also roll out a changed pod template
 }
 
 var releases = []release{
 	{values: "extensions.yaml", namespace: "hangar-ext", replicas: 2,
-		components: []string{"config", "convert", "validate", "secret", "registry", "webhook"}},
+		components: []string{"config", "convert", "validate", "secret", "registry", "webhook"},
+		notes:      "DRONE_YAML_ENDPOINT=http://hangar-config:3000/config"},
 	{values: "server-ha.yaml", namespace: "hangar-ha", replicas: 3, components: []string{"core"},
-		runner: true, builds: "hangar-builds"},
+		runner: true, builds: "hangar-builds", upgrade: true,
+		notes: "drone-runner-kube runs builds in namespace hangar-builds"},
 	{values: "server-vault.yaml", namespace: "hangar-vault", replicas: 2, components: []string{"core"},
-		runner: true, builds: "hangar-vault-builds", vaultAuth: true},
+		runner: true, builds: "hangar-vault-builds", vaultAuth: true,
+		notes: "2 replicas of hangar:3000"},
 }
 
 // TestChartInstallsOnControlPlane installs the chart with each documented
@@ -41,18 +46,26 @@ func TestChartInstallsOnControlPlane(t *testing.T) {
 		t.Run(r.values, func(t *testing.T) {
 			t.Parallel()
 			start := time.Now()
-			r.install(t, cp)
+			notes := r.install(t, cp)
 			t.Logf("helm install --wait of %s took %s", r.values, time.Since(start).Round(100*time.Millisecond))
+			if !strings.Contains(notes, r.notes) {
+				t.Errorf("helm install printed no %q in its notes:\n%s", r.notes, notes)
+			}
 			r.checkRollout(t, cp.api)
 			r.checkDisruptionBudgets(t, cp.api)
 			r.checkEndpoints(t, cp.api)
 			r.checkRights(t, cp.api)
 			r.checkNetworkPolicies(t, cp.api)
+			if r.upgrade {
+				r.checkRollingUpgrade(t, cp)
+			}
 		})
 	}
 }
 
-func (r release) install(t *testing.T, cp *controlPlane) {
+// install creates the namespace and the Secrets the values refer to, runs
+// helm install --wait, and returns what helm printed (the chart's notes).
+func (r release) install(t *testing.T, cp *controlPlane) string {
 	t.Helper()
 	api := cp.api
 	if err := api.do(http.MethodPost, "/api/v1/namespaces", map[string]any{
@@ -77,6 +90,60 @@ func (r release) install(t *testing.T, cp *controlPlane) {
 	if err != nil {
 		t.Fatalf("helm install -f %s: %v\n%s\n%s", r.values, err, out, cp.logs())
 	}
+	return out
+}
+
+// checkRollingUpgrade changes the pod template (helm upgrade --wait) and
+// checks that the new ReplicaSet took over with every replica ready while
+// the PDB and maxUnavailable 0 kept the old pods until then.
+func (r release) checkRollingUpgrade(t *testing.T, cp *controlPlane) {
+	t.Helper()
+	out, err := helm(t, "upgrade", "hangar", chartDir, "--namespace", r.namespace,
+		"-f", filepath.Join(chartDir, "examples", r.values), "--set", "podAnnotations.rollout=second",
+		"--kubeconfig", cp.kubeconfig, "--wait", "--timeout", "4m")
+	if err != nil {
+		t.Fatalf("helm upgrade: %v\n%s", err, out)
+	}
+	var sets struct {
+		Items []struct {
+			Spec struct {
+				Replicas int `json:"replicas"`
+				Template struct {
+					Metadata struct {
+						Annotations map[string]string `json:"annotations"`
+					} `json:"metadata"`
+				} `json:"template"`
+			} `json:"spec"`
+			Status struct {
+				ReadyReplicas int `json:"readyReplicas"`
+			} `json:"status"`
+		} `json:"items"`
+	}
+	err = eventually(60*time.Second, func() error {
+		if err := cp.api.list("/apis/apps/v1/namespaces/"+r.namespace+"/replicasets", "app.kubernetes.io/instance=hangar,app.kubernetes.io/component=core", &sets); err != nil {
+			return err
+		}
+		var summary []string
+		ok := len(sets.Items) == 2
+		for _, rs := range sets.Items {
+			second := rs.Spec.Template.Metadata.Annotations["rollout"] == "second"
+			summary = append(summary, fmt.Sprintf("second=%v replicas=%d ready=%d", second, rs.Spec.Replicas, rs.Status.ReadyReplicas))
+			if second {
+				ok = ok && rs.Spec.Replicas == r.replicas && rs.Status.ReadyReplicas == r.replicas
+			} else {
+				ok = ok && rs.Spec.Replicas == 0
+			}
+		}
+		if !ok {
+			return fmt.Errorf("core ReplicaSets after the upgrade: %v, want the new one with %d ready and the old one at 0", summary, r.replicas)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
+	r.checkRollout(t, cp.api)
+	r.checkEndpoints(t, cp.api)
 }
 
 func (r release) deploymentName(component string) string {
