@@ -368,12 +368,63 @@ func (r release) checkNetworkPolicies(t *testing.T, api *kubeAPI) {
 	if got := toStrings(list(pol, "spec", "policyTypes")); fmt.Sprint(got) != "[Ingress]" {
 		t.Errorf("Hangar's NetworkPolicy types %v, want [Ingress]", got)
 	}
-	if r.runner {
-		if err := api.get("/apis/networking.k8s.io/v1/namespaces/"+r.builds+"/networkpolicies/hangar-builds", &pol); err != nil {
+	// The policy's pod selector, asked of the apiserver, covers every
+	// Hangar pod and nothing else (not the runner).
+	var pods struct{ Items []pod }
+	if err := api.list("/api/v1/namespaces/"+r.namespace+"/pods", selector(at(pol, "spec", "podSelector")), &pods); err != nil {
+		t.Fatal(err)
+	}
+	covered := map[string]int{}
+	for _, p := range pods.Items {
+		covered[p.Metadata.Labels["app.kubernetes.io/component"]]++
+	}
+	want := map[string]int{}
+	for _, c := range r.components {
+		want[c] = r.replicas
+	}
+	if fmt.Sprint(covered) != fmt.Sprint(want) {
+		t.Errorf("Hangar's NetworkPolicy covers pods %v, want %v", covered, want)
+	}
+	// The namespaces it admits besides its own, asked of the apiserver:
+	// the ingress controller's and Prometheus's (the control plane has
+	// both), never the build namespace.
+	var admitted []string
+	for _, from := range list(pol, "spec", "ingress", 0, "from") {
+		nsSel := at(from, "namespaceSelector")
+		if nsSel == nil {
+			continue
+		}
+		var nss struct {
+			Items []struct {
+				Metadata struct{ Name string } `json:"metadata"`
+			} `json:"items"`
+		}
+		if err := api.list("/api/v1/namespaces", selector(nsSel), &nss); err != nil {
 			t.Fatal(err)
 		}
-		if got := toStrings(list(pol, "spec", "policyTypes")); fmt.Sprint(got) != "[Egress]" {
-			t.Errorf("build pods' NetworkPolicy types %v, want [Egress]", got)
+		for _, ns := range nss.Items {
+			admitted = append(admitted, ns.Metadata.Name)
 		}
 	}
+	sort.Strings(admitted)
+	if got := strings.Join(admitted, ","); got != "ingress-nginx,monitoring" {
+		t.Errorf("Hangar's NetworkPolicy admits namespaces %q, want ingress-nginx,monitoring", got)
+	}
+}
+
+// selector writes a LabelSelector (matchLabels, matchExpressions with In or
+// NotIn) as the apiserver's labelSelector query.
+func selector(sel any) string {
+	var parts []string
+	if m, ok := at(sel, "matchLabels").(map[string]any); ok {
+		for k, v := range m {
+			parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+		}
+	}
+	for _, e := range list(sel, "matchExpressions") {
+		op := map[string]string{"In": "in", "NotIn": "notin"}[str(e, "operator")]
+		parts = append(parts, fmt.Sprintf("%s %s (%s)", str(e, "key"), op, strings.Join(toStrings(list(e, "values")), ",")))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
 }

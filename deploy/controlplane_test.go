@@ -189,6 +189,15 @@ current-context: test
 	); err != nil {
 		return nil, err
 	}
+	// The namespaces of an ingress controller and of Prometheus, which the
+	// chart's NetworkPolicy admits.
+	for _, ns := range []string{"ingress-nginx", "monitoring"} {
+		if err := cp.api.do(http.MethodPost, "/api/v1/namespaces", map[string]any{
+			"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns},
+		}, nil); err != nil {
+			return nil, err
+		}
+	}
 	for i := 1; i <= 3; i++ {
 		if err := cp.api.createNode(fmt.Sprintf("kwok-node-%d", i)); err != nil {
 			return nil, err
