@@ -59,6 +59,9 @@ func TestChartInstallsOnControlPlane(t *testing.T) {
 			if r.upgrade {
 				r.checkRollingUpgrade(t, cp)
 			}
+			if r.vaultAuth {
+				r.checkVaultKubernetesAuth(t, cp)
+			}
 		})
 	}
 }

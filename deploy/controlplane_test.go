@@ -28,6 +28,7 @@ type controlPlane struct {
 	dir        string
 	server     string // https://127.0.0.1:port
 	kubeconfig string
+	caFile     string // the apiserver's certificate and the CA that signed it
 	api        *kubeAPI
 	procs      []*process
 }
@@ -126,6 +127,7 @@ func startControlPlane(t *testing.T) (*controlPlane, error) {
 	// The apiserver writes its self-signed certificate (and the CA that
 	// signed it) before it serves; trust exactly that.
 	caFile := filepath.Join(certDir, "apiserver.crt")
+	cp.caFile = caFile
 	var pool *x509.CertPool
 	deadline := time.Now().Add(90 * time.Second)
 	for pool == nil && time.Now().Before(deadline) {
