@@ -251,6 +251,7 @@ func TestChartSchemaRefuses(t *testing.T) {
 		{"server mode on SQLite with 3 replicas", []string{"--set", "database.driver=sqlite3"}, "replicas"},
 		{"no shared secret", []string{"--set", "secrets.existingSecret="}, "existingSecret"},
 		{"server mode split into services", []string{"--set", "layout=split"}, "layout"},
+		{"a misspelt setting", []string{"--set", "replica=2"}, "replica"},
 		{"a literal secret in extraEnv", []string{"--set", "extraEnv[0].name=HANGAR_API_TOKEN,extraEnv[0].value=x"}, "extraEnv"},
 	}
 	for _, c := range cases {

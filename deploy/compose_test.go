@@ -2,9 +2,11 @@ package deploy
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
@@ -150,5 +152,36 @@ func TestComposeSysboxRunnerIsolated(t *testing.T) {
 	}
 	if !sock {
 		t.Errorf("server.yml's runner should use the host socket (the check above would miss one)")
+	}
+}
+
+// TestSysboxRunnerImage checks the system container's image: it runs the
+// entrypoint that starts the inner dockerd before the runner, and that
+// script parses as POSIX sh.
+func TestSysboxRunnerImage(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("compose/sysbox-runner/Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"FROM docker:", // the Docker daemon
+		"COPY --from=runner /bin/drone-runner-docker ",
+		`ENTRYPOINT ["/usr/local/bin/hangar-runner-entrypoint"]`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+	entry := "compose/sysbox-runner/entrypoint.sh"
+	if fi, err := os.Stat(entry); err != nil || fi.Mode()&0o111 == 0 {
+		t.Fatalf("%s must exist and be executable (%v)", entry, err)
+	}
+	if out, err := run(t, time.Minute, nil, "sh", "-n", entry); err != nil {
+		t.Fatalf("sh -n %s: %v\n%s", entry, err, out)
+	}
+	script, _ := os.ReadFile(entry)
+	if i, j := strings.Index(string(script), "dockerd "), strings.Index(string(script), "exec drone-runner-docker"); i < 0 || j < i {
+		t.Errorf("%s must start dockerd, then exec the runner", entry)
 	}
 }
