@@ -20,8 +20,10 @@ type release struct {
 	runner     bool   // drone-runner-kube and its RBAC
 	builds     string // the build namespace (runner)
 	vaultAuth  bool   // Hangar's ServiceAccount may create TokenReviews
-	notes      string // in what helm install prints
-	upgrade    bool   // also roll out a changed pod template
+	notes      string   // in what helm install prints
+	upgrade    bool     // also roll out a changed pod template
+	set        []string // helm --set on top of the values file
+	docker     bool     // the drone-runner-docker DaemonSet
 }
 
 var releases = []release{
@@ -34,6 +36,11 @@ var releases = []release{
 	{values: "server-vault.yaml", namespace: "hangar-vault", replicas: 2, components: []string{"core"},
 		runner: true, builds: "hangar-vault-builds", vaultAuth: true,
 		notes: "2 replicas of hangar:3000"},
+	// server-ha.yaml with the optional Docker runner, on every node.
+	{values: "server-ha.yaml", namespace: "hangar-docker", replicas: 3, components: []string{"core"},
+		runner: true, builds: "hangar-docker-builds", docker: true,
+		set:   []string{"runners.docker.enabled=true", "runners.kube.buildNamespace=hangar-docker-builds"},
+		notes: "drone-runner-kube runs builds in namespace hangar-docker-builds"},
 }
 
 // TestChartInstallsOnControlPlane installs the chart with each documented
@@ -43,11 +50,11 @@ var releases = []release{
 func TestChartInstallsOnControlPlane(t *testing.T) {
 	cp := cluster(t)
 	for _, r := range releases {
-		t.Run(r.values, func(t *testing.T) {
+		t.Run(r.namespace+"/"+r.values, func(t *testing.T) {
 			t.Parallel()
 			start := time.Now()
 			notes := r.install(t, cp)
-			t.Logf("helm install --wait of %s took %s", r.values, time.Since(start).Round(100*time.Millisecond))
+			t.Logf("helm install --wait of %s in %s took %s", r.values, r.namespace, time.Since(start).Round(100*time.Millisecond))
 			if !strings.Contains(notes, r.notes) {
 				t.Errorf("helm install printed no %q in its notes:\n%s", r.notes, notes)
 			}
@@ -61,6 +68,9 @@ func TestChartInstallsOnControlPlane(t *testing.T) {
 			}
 			if r.vaultAuth {
 				r.checkVaultKubernetesAuth(t, cp)
+			}
+			if r.docker {
+				r.checkDockerRunners(t, cp.api)
 			}
 		})
 	}
@@ -87,9 +97,13 @@ func (r release) install(t *testing.T, cp *controlPlane) string {
 			t.Fatal(err)
 		}
 	}
-	out, err := helm(t, "install", "hangar", chartDir, "--namespace", r.namespace,
+	args := []string{"install", "hangar", chartDir, "--namespace", r.namespace,
 		"-f", filepath.Join(chartDir, "examples", r.values),
-		"--kubeconfig", cp.kubeconfig, "--wait", "--timeout", "4m")
+		"--kubeconfig", cp.kubeconfig, "--wait", "--timeout", "4m"}
+	for _, kv := range r.set {
+		args = append(args, "--set", kv)
+	}
+	out, err := helm(t, args...)
 	if err != nil {
 		t.Fatalf("helm install -f %s: %v\n%s\n%s", r.values, err, out, cp.logs())
 	}
@@ -222,6 +236,9 @@ func (r release) checkRollout(t *testing.T, api *kubeAPI) {
 	total := 0
 	for _, n := range want {
 		total += n
+	}
+	if r.docker {
+		total += 3 // one runner per kwok node
 	}
 	if len(pods.Items) != total {
 		t.Errorf("pods: got %d, want %d", len(pods.Items), total)
@@ -430,4 +447,28 @@ func selector(sel any) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
+}
+
+// checkDockerRunners: the drone-runner-docker DaemonSet has a ready pod on
+// every node.
+func (r release) checkDockerRunners(t *testing.T, api *kubeAPI) {
+	t.Helper()
+	var ds struct {
+		Status struct {
+			DesiredNumberScheduled int `json:"desiredNumberScheduled"`
+			NumberReady            int `json:"numberReady"`
+		} `json:"status"`
+	}
+	err := eventually(60*time.Second, func() error {
+		if err := api.get("/apis/apps/v1/namespaces/"+r.namespace+"/daemonsets/hangar-runner-docker", &ds); err != nil {
+			return err
+		}
+		if s := ds.Status; s.DesiredNumberScheduled != 3 || s.NumberReady != 3 {
+			return fmt.Errorf("runner-docker DaemonSet %+v, want ready on the 3 nodes", s)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
 }
