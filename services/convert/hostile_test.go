@@ -180,8 +180,8 @@ func TestWallClockLimit(t *testing.T) {
 func TestJsonnetLimits(t *testing.T) {
 	t.Parallel()
 	config, _ := servicetest.Tree(t, map[string]string{"x": "x"})
-	// One worker slot per case: each case's 2 s limit covers the wait for
-	// a slot, which on a loaded machine the endless case would eat.
+	// One worker slot per case: a case's time limit covers the wait for a
+	// slot, which on a loaded machine the endless case would eat.
 	w := newWorker(workerCmd(t), 256<<20, 4)
 	tests := []struct {
 		name, script, want string
@@ -194,7 +194,13 @@ func TestJsonnetLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			in := Input{Name: ".drone.jsonnet", Script: []byte(tt.script), Config: config, Limits: Limits{Timeout: 2 * time.Second, Size: 1000}}
+			// Only the endless case is about time: the others get room for
+			// a race-instrumented worker on a loaded machine.
+			timeout := 30 * time.Second
+			if tt.name == "endless" {
+				timeout = 2 * time.Second
+			}
+			in := Input{Name: ".drone.jsonnet", Script: []byte(tt.script), Config: config, Limits: Limits{Timeout: timeout, Size: 1000}}
 			r, err := render(context.Background(), in, engine{worker: w})
 			if tt.want == "" {
 				if err != nil || r.yaml != "---\nkind: pipeline\n" {
