@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/hangar-ci/hangar/services/core/events"
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/reqlog"
@@ -78,15 +79,26 @@ func (s *service) cancelBuild(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, httperr.New(httperr.Conflict, "build %d already finished (%s)", b.Number, b.Status))
 		return
 	}
+	if err := s.cancel(r.Context(), repo, b, stages); err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
+}
+
+// cancel kills a build: its runners' watches answer "cancel", unfinished
+// stages become killed when started and skipped otherwise, then the
+// commit status and build:updated follow.
+func (s *service) cancel(ctx context.Context, repo *model.Repo, b *model.Build, stages []*model.Stage) error {
 	now := s.trigger.now().Unix()
 	b.Status, b.Finished, b.Updated = model.StatusKilled, now, now
 	if b.Started == 0 {
 		b.Started = now
 	}
-	if err := s.store.UpdateBuild(r.Context(), b); err != nil {
-		httperr.Write(w, r, storeError(err, "build"))
-		return
+	if err := s.store.UpdateBuild(ctx, b); err != nil {
+		return storeError(err, "build")
 	}
+	s.runners.bus.Publish(ctx, events.Build(b.ID)) // the runners' watches answer "cancel"
 	for _, st := range stages {
 		if model.Done(st.Status) {
 			continue
@@ -98,14 +110,13 @@ func (s *service) cancelBuild(w http.ResponseWriter, r *http.Request) {
 			st.Started = now
 		}
 		st.Stopped, st.Updated = now, now
-		if err := s.store.UpdateStage(r.Context(), st); err != nil {
-			httperr.Write(w, r, storeError(err, "stage"))
-			return
+		if err := s.store.UpdateStage(ctx, st); err != nil {
+			return storeError(err, "stage")
 		}
 	}
-	s.trigger.statuses.send(r.Context(), repo, b)
-	s.notify(r.Context(), repo, b, stages)
-	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
+	s.trigger.statuses.send(ctx, repo, b)
+	s.notify(ctx, repo, b, stages)
+	return nil
 }
 
 // notify sends build:updated with the stages attached.

@@ -9,7 +9,7 @@ import (
 
 const stageColumns = `id, repo_id, build_id, number, name, kind, type, status, error, errignore, exit_code,
 machine, os, arch, variant, kernel, limit_stage, limit_repo, started, stopped, created, updated, version,
-on_success, on_failure, depends_on, labels`
+on_success, on_failure, depends_on, labels, offered, beat`
 
 func scanStage(row interface{ Scan(...any) error }) (*model.Stage, error) {
 	st := new(model.Stage)
@@ -17,7 +17,7 @@ func scanStage(row interface{ Scan(...any) error }) (*model.Stage, error) {
 	err := row.Scan(&st.ID, &st.RepoID, &st.BuildID, &st.Number, &st.Name, &st.Kind, &st.Type, &st.Status,
 		&st.Error, &st.ErrIgnore, &st.ExitCode, &st.Machine, &st.OS, &st.Arch, &st.Variant, &st.Kernel, &st.Limit,
 		&st.LimitRepo, &st.Started, &st.Stopped, &st.Created, &st.Updated, &st.Version, &st.OnSuccess,
-		&st.OnFailure, &deps, &labels)
+		&st.OnFailure, &deps, &labels, &st.Offered, &st.Beat)
 	if err != nil {
 		return nil, err
 	}
