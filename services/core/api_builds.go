@@ -262,17 +262,25 @@ func (s *service) reportStage(w http.ResponseWriter, r *http.Request) {
 	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
 }
 
-// listQueue is Drone's GET /api/queue: the pending and running stages of
-// every repository, oldest first.
+// listQueue is Drone's GET /api/queue: the unfinished stages of every
+// repository, oldest first, each waiting one with the reason (no runner
+// polling, none with matching labels, over a limit, dependencies, blocked).
 func (s *service) listQueue(w http.ResponseWriter, r *http.Request) {
-	stages, err := s.store.ListQueue(r.Context())
+	stages, err := s.store.ListIncomplete(r.Context())
 	if err != nil {
 		httperr.Write(w, r, storeError(err, "queue"))
 		return
 	}
-	out := make([]*wire.Stage, 0, len(stages))
-	for _, st := range stages {
-		out = append(out, toWireStage(st))
+	reasons := s.runners.queue.Explain(stages)
+	out := make([]queuedStage, 0, len(stages))
+	for i, st := range stages {
+		out = append(out, queuedStage{toWireStage(st), reasons[i]})
 	}
 	wire.WriteJSON(w, http.StatusOK, out)
+}
+
+// queuedStage is a stage of the queue with why it is not running yet.
+type queuedStage struct {
+	*wire.Stage
+	Reason string `json:"reason,omitempty"`
 }

@@ -22,6 +22,7 @@ type runnerStore interface {
 	ListStale(ctx context.Context, before int64) ([]*model.Stage, error)
 	ReleaseStage(ctx context.Context, st *model.Stage, now int64) error
 	ListRunningBuilds(ctx context.Context) ([]*model.Build, error)
+	ListIncomplete(ctx context.Context) ([]*model.Stage, error)
 }
 
 // runners are the parts that hand stages to runners and keep their logs.
@@ -82,8 +83,18 @@ func (l lifecycle) Start(ctx context.Context, st *model.Stage) error {
 	return l.s.startStage(ctx, repo, b, st, l.s.trigger.now().Unix())
 }
 
-// Finish records the stage's final state and advances the build.
+// Finish records the stage's final state and advances the build. The
+// stage is saved before the build's stages are read, so of two parallel
+// stages finishing at once the later reader sees both done.
 func (l lifecycle) Finish(ctx context.Context, st *model.Stage) error {
+	now := l.s.trigger.now().Unix()
+	if st.Started == 0 {
+		st.Started = now
+	}
+	st.Stopped, st.Updated = now, now
+	if err := l.s.store.UpdateStage(ctx, st); err != nil {
+		return err
+	}
 	repo, b, stages, err := l.load(ctx, st)
 	if err != nil {
 		return err

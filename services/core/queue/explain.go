@@ -6,7 +6,8 @@ import (
 	"github.com/hangar-ci/hangar/services/core/model"
 )
 
-// Explain says why each stage of the queue (oldest first) is where it is:
+// Explain says why each stage (oldest first; pending, running, waiting on
+// dependencies or blocked) is where it is:
 // "" for a stage a runner holds or may take now, else the reason it waits.
 // Runners are those that polled this process in the last two minutes.
 func (q *Queue) Explain(queue []*model.Stage) []string {
@@ -18,9 +19,15 @@ func (q *Queue) Explain(queue []*model.Stage) []string {
 		}
 	}
 	q.mu.Unlock()
+	var active []*model.Stage // what limits count: pending and running
+	for _, st := range queue {
+		if st.Status == model.StatusPending || st.Status == model.StatusRunning {
+			active = append(active, st)
+		}
+	}
 	out := make([]string, len(queue))
 	for i, st := range queue {
-		out[i] = explain(st, queue, filters)
+		out[i] = explain(st, active, filters)
 	}
 	return out
 }
@@ -29,6 +36,10 @@ func explain(st *model.Stage, queue []*model.Stage, runners []Filter) string {
 	switch {
 	case st.Status == model.StatusRunning:
 		return ""
+	case st.Status == model.StatusWaiting:
+		return "waiting on dependencies"
+	case st.Status == model.StatusBlocked:
+		return "blocked: waiting for approval"
 	case st.Machine != "":
 		return "accepted by " + st.Machine + ", not started yet"
 	}

@@ -86,6 +86,13 @@ version = version + 1 WHERE id = ? AND version = ? AND status = 'pending'`), now
 	return nil
 }
 
+// ListIncomplete returns every unfinished stage (pending, running,
+// waiting on dependencies or blocked), oldest first.
+func (s *Store) ListIncomplete(ctx context.Context) ([]*model.Stage, error) {
+	return s.stages(ctx, `SELECT `+stageColumns+` FROM core_stages WHERE status IN ('pending', 'running',
+'waiting_on_dependencies', 'blocked') ORDER BY id`)
+}
+
 // ListRunningBuilds returns every running build, oldest first (the build
 // timeout's scan).
 func (s *Store) ListRunningBuilds(ctx context.Context) ([]*model.Build, error) {
