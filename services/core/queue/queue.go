@@ -40,6 +40,9 @@ type seen struct {
 
 // New returns a queue over st, woken through bus.
 func New(st Store, bus events.Bus, now func() time.Time) *Queue {
+	if now == nil {
+		now = time.Now
+	}
 	return &Queue{store: st, bus: bus, now: now, OfferTTL: time.Minute, Rescan: 10 * time.Second, runners: map[string]seen{}}
 }
 

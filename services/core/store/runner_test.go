@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/hangar-ci/hangar/services/core/model"
+)
+
+// TestClaims checks that an offer and an accept each go to one caller
+// only, however many race for them, and that a released stage is offered
+// again.
+func TestClaims(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			s := newStore(t, d)
+			r := newRepo(t, s, "claims")
+			b := &model.Build{RepoID: r.ID, Status: model.StatusPending, Config: "kind: pipeline\n"}
+			st := &model.Stage{Number: 1, Name: "a", Status: model.StatusPending}
+			if err := s.CreateBuild(ctx, b, []*model.Stage{st}); err != nil {
+				t.Fatal(err)
+			}
+			if cfg, err := s.FindBuildConfig(ctx, b.ID); err != nil || cfg != "kind: pipeline\n" {
+				t.Errorf("stored config: got %q, %v", cfg, err)
+			}
+			var offers, accepts atomic.Int64
+			var wg sync.WaitGroup
+			for i := range 16 {
+				wg.Go(func() {
+					if ok, err := s.OfferStage(ctx, st.ID, 100, 40); err != nil {
+						t.Error(err)
+					} else if ok {
+						offers.Add(1)
+					}
+					_, err := s.AcceptStage(ctx, st.ID, string(rune('a'+i)), 100)
+					switch {
+					case err == nil:
+						accepts.Add(1)
+					case !errors.Is(err, ErrConflict):
+						t.Errorf("losing accept: got %v, want ErrConflict", err)
+					}
+				})
+			}
+			wg.Wait()
+			if offers.Load() != 1 || accepts.Load() != 1 {
+				t.Errorf("got %d offers and %d accepts, want 1 and 1", offers.Load(), accepts.Load())
+			}
+			if _, err := s.AcceptStage(ctx, 999999, "x", 1); !errors.Is(err, ErrNotFound) {
+				t.Errorf("unknown stage: got %v, want ErrNotFound", err)
+			}
+			stale, err := s.ListStale(ctx, 101)
+			if err != nil || len(stale) != 1 {
+				t.Fatalf("stale: got %v, %v; want the accepted stage", stale, err)
+			}
+			if err := s.ReleaseStage(ctx, stale[0], 200); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := s.OfferStage(ctx, st.ID, 201, 150); !ok || err != nil {
+				t.Errorf("released stage not offered again: %v, %v", ok, err)
+			}
+		})
+	}
+}
+
+// TestLogLines checks the live lines: stored by position, a resent batch
+// ignored, and nothing past the byte limit.
+func TestLogLines(t *testing.T) {
+	t.Parallel()
+	for _, d := range dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			s := newStore(t, d)
+			r := newRepo(t, s, "logs")
+			b := &model.Build{RepoID: r.ID, Status: model.StatusPending}
+			st := &model.Stage{Number: 1, Name: "a", Status: model.StatusPending}
+			if err := s.CreateBuild(ctx, b, []*model.Stage{st}); err != nil {
+				t.Fatal(err)
+			}
+			step := &model.Step{StageID: st.ID, BuildID: b.ID, Number: 1, Name: "s", Status: model.StatusRunning}
+			if err := s.SaveSteps(ctx, []*model.Step{step}); err != nil {
+				t.Fatal(err)
+			}
+			batch := []*model.Line{{Pos: 0, Out: "12345\n"}, {Pos: 1, Out: "12345\n"}}
+			if n, err := s.AppendLines(ctx, step.ID, batch, 18); n != 2 || err != nil {
+				t.Fatalf("first batch: kept %d, %v", n, err)
+			}
+			// The limit is 18 bytes: 12 stored, 5 more fit, 2 more do not.
+			if n, err := s.AppendLines(ctx, step.ID, []*model.Line{{Pos: 2, Out: "1234\n"}, {Pos: 3, Out: "x\n"}}, 18); n != 1 || err != nil {
+				t.Errorf("second batch: kept %d, %v; want 1", n, err)
+			}
+			got, err := s.ListLines(ctx, step.ID, 1, 10)
+			if err != nil || len(got) != 2 || got[0].Pos != 1 || got[1].Out != "1234\n" {
+				t.Errorf("lines from 1: got %+v, %v", got, err)
+			}
+			if err := s.DeleteLines(ctx, st.ID); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := s.ListLines(ctx, step.ID, 0, 10); len(got) != 0 {
+				t.Errorf("lines after the stage ended: got %d, want none", len(got))
+			}
+			// Saving the steps again updates them by number.
+			step2 := &model.Step{StageID: st.ID, BuildID: b.ID, Number: 1, Name: "s", Status: model.StatusPassing, ExitCode: 0, Stopped: 9}
+			if err := s.SaveSteps(ctx, []*model.Step{step2}); err != nil || step2.ID != step.ID || step2.Version != 2 {
+				t.Errorf("resaved step: id %d version %d, %v; want id %d version 2", step2.ID, step2.Version, err, step.ID)
+			}
+		})
+	}
+}
