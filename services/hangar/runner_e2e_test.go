@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +24,19 @@ func TestRunnerEndToEnd(t *testing.T) {
 			// The validate service lints every pipeline type as docker
 			// (images required), which exec pipelines cannot pass: its lint is
 			// off here (issue 11 makes the rules per type).
-			h := startCore(t, d, map[string]string{"DRONE_RPC_SECRET": rpcSecret, "HANGAR_RUNNER_DEADLINE": "20s", "HANGAR_VALIDATE_LINT": "false"})
+			// The core's webhooks go to the webhook service of the same
+			// process, which synthesises build:completed and delivers every
+			// event to the recorder.
+			withWebhook := func(h *coreHangar, repoDir, hookURL string, env map[string]string) {
+				delete(env, "DRONE_WEBHOOK_ENDPOINT") // the in-process webhook service
+				sinks := fmt.Sprintf("sinks:\n  - name: recorder\n    kind: http\n    url: %s\n    secret: %s\n    backoff: 10ms\n", hookURL, coreSecret)
+				if err := os.WriteFile(filepath.Join(repoDir, "_hangar", "sinks.yaml"), []byte(sinks), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				env["HANGAR_WEBHOOK_POLL"] = "50ms"
+			}
+			h := startCoreWith(t, d, map[string]string{"DRONE_RPC_SECRET": rpcSecret, "HANGAR_RUNNER_DEADLINE": "20s", "HANGAR_VALIDATE_LINT": "false"},
+				append(coreServices(), "webhook"), withWebhook)
 			for _, name := range []string{"runner", "failing", "sleepy", "victim"} {
 				h.activate("github", "Codertocat/"+name, nil)
 			}
@@ -127,17 +141,18 @@ func runnerTwoStages(t *testing.T, h *coreHangar, _ *watchProxy) {
 		t.Errorf("commit statuses: got %v, want %s", states, wantStates)
 	}
 	if !runnerHasFinal(h, slug, n, "success") {
-		t.Errorf("no build:updated webhook with the final status success")
+		t.Errorf("no build:completed webhook with the final status success")
 	}
 }
 
-// runnerHasFinal reports a build:updated webhook carrying the build's
-// final status (from which the webhook service synthesises
-// build:completed).
+// runnerHasFinal waits for the build:completed event the webhook service
+// synthesised from the core's build:updated with the final status.
 func runnerHasFinal(h *coreHangar, slug string, n int64, status string) bool {
-	for _, e := range h.Webhook.Events() {
-		if e.Event == "build" && e.Action == "updated" && e.Repo != nil && e.Repo.Slug == slug && e.Build != nil && e.Build.Number == n && e.Build.Status == status && e.Build.Finished != 0 {
-			return true
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for _, e := range h.Webhook.Events() {
+			if e.Event == "build" && e.Action == "completed" && e.Repo != nil && e.Repo.Slug == slug && e.Build != nil && e.Build.Number == n && e.Build.Status == status {
+				return true
+			}
 		}
 	}
 	return false
@@ -156,7 +171,7 @@ func runnerFailure(t *testing.T, h *coreHangar, _ *watchProxy) {
 		t.Errorf("failing step's log: got %d %s", code, body)
 	}
 	if !runnerHasFinal(h, slug, n, "failure") {
-		t.Errorf("no build:updated webhook with the final status failure")
+		t.Errorf("no build:completed webhook with the final status failure")
 	}
 }
 
