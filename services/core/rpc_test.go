@@ -172,7 +172,21 @@ func TestRPCBadInput(t *testing.T) {
 			if diff := cmp.Diff(before, snapshot()); diff != "" {
 				t.Errorf("bad input changed stages or steps (-before +after):\n%s", diff)
 			}
-			if code, body := rpcCall(t, srv, testRPCSecret, "GET", fmt.Sprintf("/api/repos/octo/rpc/builds/1/logs/1/1"), ""); code != 401 {
+			// A build stored without its YAML cannot run: its stage ends in
+			// error instead of being offered again and again.
+			old := &model.Build{RepoID: repo.ID, Status: model.StatusPending, Event: "push"}
+			oldStage := &model.Stage{Number: 1, Name: "a", Status: model.StatusPending}
+			if err := st.CreateBuild(ctx, old, []*model.Stage{oldStage}); err != nil {
+				t.Fatal(err)
+			}
+			rpcCall(t, srv, testRPCSecret, "POST", fmt.Sprintf("/rpc/v2/stage/%d?machine=m3", oldStage.ID), "")
+			if code, body := rpcCall(t, srv, testRPCSecret, "GET", fmt.Sprintf("/rpc/v2/stage/%d", oldStage.ID), ""); code != 404 {
+				t.Errorf("details without a stored configuration: got %d %s, want 404", code, body)
+			}
+			if got, _ := st.FindStage(ctx, oldStage.ID); got.Status != model.StatusError {
+				t.Errorf("stage without configuration: got %s, want error", got.Status)
+			}
+			if code, body := rpcCall(t, srv, testRPCSecret, "GET", "/api/repos/octo/rpc/builds/1/logs/1/1", ""); code != 401 {
 				t.Errorf("the RPC token opened the API: %d %s", code, body)
 			}
 		})

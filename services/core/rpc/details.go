@@ -1,9 +1,11 @@
 package rpc
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/services/core/view"
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -74,6 +76,18 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	yaml, err := s.store.FindBuildConfig(ctx, b.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		// A build stored without its YAML (before Hangar kept it) can never
+		// run: the stage ends in error rather than being offered forever.
+		st.Status, st.Error = model.StatusError, "the build has no stored configuration: start a new build"
+		if err := s.life.Finish(ctx, st); err != nil {
+			httperr.Write(w, r, storeError(err, "stage"))
+			return
+		}
+		s.finished(ctx, st)
+		httperr.Write(w, r, httperr.New(httperr.NotFound, "build %d has no stored configuration", b.Number))
+		return
+	}
 	if err != nil {
 		httperr.Write(w, r, storeError(err, "configuration"))
 		return
