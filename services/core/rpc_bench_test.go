@@ -15,7 +15,6 @@ import (
 
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/services/core/store"
-	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 )
 
@@ -29,23 +28,7 @@ var benchFilter = &client.Filter{Kind: "pipeline", Type: "exec", OS: "linux", Ar
 // a runner-go client pointed at it.
 func benchRPC(b *testing.B, d sqldb.Dialect) (*service, *store.Store, *client.HTTPClient, *model.Repo) {
 	b.Helper()
-	st, err := store.New(context.Background(), sqldb.TestDB(b, d))
-	if err != nil {
-		b.Fatal(err)
-	}
-	opts, err := OptionsFromEnv(func(k string) (string, bool) {
-		v, ok := map[string]string{"HANGAR_API_TOKEN": "tok", "DRONE_RPC_SECRET": testRPCSecret}[k]
-		return v, ok
-	}, "")
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := newService(opts, server.Env{}, st)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(s.service().Handler)
-	b.Cleanup(srv.Close)
+	s, srv, st := serveCore(b, d, map[string]string{"HANGAR_API_TOKEN": "tok", "DRONE_RPC_SECRET": testRPCSecret})
 	repo := &model.Repo{Namespace: "octo", Name: "bench", Slug: "octo/bench", SCM: "github", Active: true, Timeout: 60, Secret: "s"}
 	if err := st.CreateRepo(context.Background(), repo); err != nil {
 		b.Fatal(err)
@@ -124,23 +107,27 @@ func bareRPC(b *testing.B) *client.HTTPClient {
 	return benchClient(srv.URL)
 }
 
+// lifecycles runs b.N stage lifecycles from 8 runners at once.
+func lifecycles(b *testing.B, c *client.HTTPClient) {
+	b.SetParallelism(8)
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := runLifecycle(context.Background(), c); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "lifecycles/s")
+}
+
 // BenchmarkStageLifecycle is the stage lifecycle throughput through the
 // runner protocol (8 runners at once), each stage stored pending before.
 func BenchmarkStageLifecycle(b *testing.B) {
 	ctx := context.Background()
 	b.Run("bare-handler", func(b *testing.B) {
-		c := bareRPC(b)
-		b.SetParallelism(8)
-		start := time.Now()
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				if err := runLifecycle(ctx, c); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "lifecycles/s")
+		lifecycles(b, bareRPC(b))
 	})
 	for _, d := range []sqldb.Dialect{sqldb.SQLite, sqldb.Postgres} {
 		b.Run(string(d), func(b *testing.B) {
@@ -155,18 +142,8 @@ func BenchmarkStageLifecycle(b *testing.B) {
 				})
 			}
 			wg.Wait()
-			b.SetParallelism(8)
 			b.ResetTimer()
-			start := time.Now()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if err := runLifecycle(ctx, c); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "lifecycles/s")
+			lifecycles(b, c)
 		})
 	}
 }

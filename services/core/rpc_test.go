@@ -20,27 +20,35 @@ import (
 
 const testRPCSecret = "rpc-secret"
 
-// newRPC serves the core server with the runner protocol open over a fresh
-// store of the dialect.
-func newRPC(t *testing.T, d sqldb.Dialect, secret string) (*httptest.Server, *store.Store) {
+// serveCore serves the core server configured by env over a fresh store
+// of the dialect.
+func serveCore(t testing.TB, d sqldb.Dialect, env map[string]string) (*service, *httptest.Server, *store.Store) {
 	t.Helper()
 	st, err := store.New(context.Background(), sqldb.TestDB(t, d))
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts, err := OptionsFromEnv(func(k string) (string, bool) {
-		v, ok := map[string]string{"HANGAR_API_TOKEN": "tok", "DRONE_RPC_SECRET": secret}[k]
+		v, ok := env[k]
 		return v, ok && v != ""
 	}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := NewWithStore(opts, server.Env{}, st)
+	s, err := newService(opts, server.Env{}, st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(svc.Handler)
+	srv := httptest.NewServer(s.service().Handler)
 	t.Cleanup(srv.Close)
+	return s, srv, st
+}
+
+// newRPC serves the core server with the runner protocol open (secret
+// set) over a fresh store of the dialect.
+func newRPC(t *testing.T, d sqldb.Dialect, secret string) (*httptest.Server, *store.Store) {
+	t.Helper()
+	_, srv, st := serveCore(t, d, map[string]string{"HANGAR_API_TOKEN": "tok", "DRONE_RPC_SECRET": secret})
 	return srv, st
 }
 

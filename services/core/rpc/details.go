@@ -45,19 +45,13 @@ type secret struct {
 // change a running build), the clone credential and the repository with a
 // timeout the runner can use.
 func (s *Server) details(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		httperr.Write(w, r, err)
+	st, ok := s.findStage(w, r)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
-	st, err := s.store.FindStage(ctx, id)
-	if err != nil {
-		httperr.Write(w, r, storeError(err, "stage"))
-		return
-	}
 	if st.Machine == "" || model.Done(st.Status) {
-		httperr.Write(w, r, httperr.New(httperr.Conflict, "stage %d is %s and not accepted by a runner", id, st.Status))
+		httperr.Write(w, r, httperr.New(httperr.Conflict, "stage %d is %s and not accepted by a runner", st.ID, st.Status))
 		return
 	}
 	b, err := s.store.FindBuildID(ctx, st.BuildID)

@@ -22,9 +22,8 @@ const maxError = 500
 // The answer echoes the stage with its steps' ids, which the runner copies
 // by step number.
 func (s *Server) updateStage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		httperr.Write(w, r, err)
+	st, ok := s.findStage(w, r)
+	if !ok {
 		return
 	}
 	var in wire.Stage
@@ -33,12 +32,8 @@ func (s *Server) updateStage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	st, err := s.store.FindStage(ctx, id)
-	if err != nil {
-		httperr.Write(w, r, storeError(err, "stage"))
-		return
-	}
-	if err := checkStage(&in, st); err != nil {
+	var err error
+	if err = checkStage(&in, st); err != nil {
 		httperr.Write(w, r, err)
 		return
 	}
@@ -83,6 +78,21 @@ func (s *Server) updateStage(w http.ResponseWriter, r *http.Request) {
 	out := view.Stage(st)
 	out.Steps = view.StepsOf(st.ID, all)
 	wire.WriteJSON(w, http.StatusOK, out)
+}
+
+// findStage resolves the stage of the path, answering the error itself.
+func (s *Server) findStage(w http.ResponseWriter, r *http.Request) (*model.Stage, bool) {
+	id, err := pathID(r)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return nil, false
+	}
+	st, err := s.store.FindStage(r.Context(), id)
+	if err != nil {
+		httperr.Write(w, r, storeError(err, "stage"))
+		return nil, false
+	}
+	return st, true
 }
 
 // checkStage refuses a report that does not fit the stored stage.

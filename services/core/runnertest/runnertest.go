@@ -9,12 +9,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hangar-ci/hangar/shared/toolstest"
 )
 
 // Config describes one runner.
@@ -102,59 +103,10 @@ func (r *Runner) Kill() {
 func (r *Runner) Log() string { return r.log.String() }
 
 // Binary returns bin/drone-runner-exec, running scripts/tools first when
-// it is missing (packages building at once take a file lock).
+// it is missing.
 func Binary(t testing.TB) string {
 	t.Helper()
-	root := repoRoot(t)
-	bin := filepath.Join(root, "bin", "drone-runner-exec")
-	if executable(bin) {
-		return bin
-	}
-	if err := os.MkdirAll(filepath.Join(root, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	lock, err := os.OpenFile(filepath.Join(root, "bin", ".tools.lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	if executable(bin) {
-		return bin
-	}
-	cmd := exec.Command(filepath.Join(root, "scripts", "tools"))
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("scripts/tools: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func executable(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
-}
-
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.HasPrefix(b, []byte("module github.com/hangar-ci/hangar\n")) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("runnertest: no github.com/hangar-ci/hangar go.mod above the working directory")
-		}
-		dir = parent
-	}
+	return toolstest.Bin(t, "drone-runner-exec")
 }
 
 type syncBuffer struct {

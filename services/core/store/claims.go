@@ -96,35 +96,27 @@ func (s *Store) ListIncomplete(ctx context.Context) ([]*model.Stage, error) {
 // ListRunningBuilds returns every running build, oldest first (the build
 // timeout's scan).
 func (s *Store) ListRunningBuilds(ctx context.Context) ([]*model.Build, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+buildColumns+` FROM core_builds WHERE status = 'running' ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Build
-	for rows.Next() {
-		b, err := scanBuild(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return collect(ctx, s, `SELECT `+buildColumns+` FROM core_builds WHERE status = 'running' ORDER BY id`, nil, scanBuild)
 }
 
 func (s *Store) stages(ctx context.Context, query string, args ...any) ([]*model.Stage, error) {
+	return collect(ctx, s, query, args, scanStage)
+}
+
+// collect runs query and scans every row with scan.
+func collect[T any](ctx context.Context, s *Store, query string, args []any, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*model.Stage
+	var out []T
 	for rows.Next() {
-		st, err := scanStage(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, st)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

@@ -29,20 +29,7 @@ func scanStage(row interface{ Scan(...any) error }) (*model.Stage, error) {
 
 // ListStages returns a build's stages by number.
 func (s *Store) ListStages(ctx context.Context, buildID int64) ([]*model.Stage, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+stageColumns+` FROM core_stages WHERE build_id = ? ORDER BY number`), buildID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Stage
-	for rows.Next() {
-		st, err := scanStage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, st)
-	}
-	return out, rows.Err()
+	return s.stages(ctx, `SELECT `+stageColumns+` FROM core_stages WHERE build_id = ? ORDER BY number`, buildID)
 }
 
 // UpdateStage writes st's state if its version is current, else ErrConflict.
@@ -70,18 +57,5 @@ func (s *Store) CountBuilds(ctx context.Context, repoID int64) (int64, error) {
 // ListQueue returns every pending or running stage, oldest first: what a
 // runner would be offered (Drone's queue).
 func (s *Store) ListQueue(ctx context.Context) ([]*model.Stage, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+stageColumns+` FROM core_stages WHERE status IN ('pending', 'running') ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Stage
-	for rows.Next() {
-		st, err := scanStage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, st)
-	}
-	return out, rows.Err()
+	return s.stages(ctx, `SELECT `+stageColumns+` FROM core_stages WHERE status IN ('pending', 'running') ORDER BY id`)
 }

@@ -59,18 +59,5 @@ func (s *Store) FindStep(ctx context.Context, id int64) (*model.Step, error) {
 
 // ListSteps returns a build's steps by stage and number.
 func (s *Store) ListSteps(ctx context.Context, buildID int64) ([]*model.Step, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+stepColumns+` FROM core_steps WHERE build_id = ? ORDER BY stage_id, number`), buildID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Step
-	for rows.Next() {
-		st, err := scanStep(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, st)
-	}
-	return out, rows.Err()
+	return collect(ctx, s, `SELECT `+stepColumns+` FROM core_steps WHERE build_id = ? ORDER BY stage_id, number`, []any{buildID}, scanStep)
 }
