@@ -113,6 +113,10 @@ func (s *service) cancel(ctx context.Context, repo *model.Repo, b *model.Build, 
 		if err := s.store.UpdateStage(ctx, st); err != nil {
 			return storeError(err, "stage")
 		}
+		// The runner reports its killed steps too; until then they show so.
+		if err := s.store.EndSteps(ctx, st.ID, model.StatusKilled, now); err != nil {
+			return storeError(err, "steps")
+		}
 	}
 	s.trigger.statuses.send(ctx, repo, b)
 	s.notify(ctx, repo, b, stages)

@@ -71,6 +71,9 @@ func (s *service) reapStage(ctx context.Context, st *model.Stage, now time.Time)
 	if err := (lifecycle{s}).Finish(ctx, st); err != nil {
 		return err
 	}
+	if err := s.store.EndSteps(ctx, st.ID, model.StatusError, now.Unix()); err != nil {
+		return err
+	}
 	if err := s.store.DeleteLines(ctx, st.ID); err != nil {
 		return err
 	}

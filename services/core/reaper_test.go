@@ -67,6 +67,13 @@ func TestReaper(t *testing.T) {
 			if err := (lifecycle{s}).Start(ctx, held); err != nil {
 				t.Fatal(err)
 			}
+			steps := []*model.Step{
+				{StageID: held.ID, BuildID: held.BuildID, Number: 1, Name: "one", Status: model.StatusRunning, Started: clock.Unix()},
+				{StageID: held.ID, BuildID: held.BuildID, Number: 2, Name: "two", Status: model.StatusPending},
+			}
+			if err := st.SaveSteps(ctx, steps); err != nil {
+				t.Fatal(err)
+			}
 			clock = clock.Add(dead - time.Second)
 			if err := s.reapOnce(ctx, dead); err != nil {
 				t.Fatal(err)
@@ -87,6 +94,9 @@ func TestReaper(t *testing.T) {
 			x := reload(silent.ID)
 			if x.Status != model.StatusError || !strings.Contains(x.Error, "silent-runner") {
 				t.Errorf("silent runner's stage: %s %q, want error naming the runner", x.Status, x.Error)
+			}
+			if got, _ := st.ListSteps(ctx, silentBuild.ID); len(got) != 2 || got[0].Status != model.StatusError || got[1].Status != model.StatusSkipped || got[0].Stopped == 0 {
+				t.Errorf("silent runner's steps: %+v %+v, want error and skipped", got[0], got[len(got)-1])
 			}
 			if b, _ := st.FindBuildID(ctx, silentBuild.ID); b.Status != model.StatusError || b.Finished == 0 {
 				t.Errorf("silent runner's build: %s finished %d, want error and finished", b.Status, b.Finished)

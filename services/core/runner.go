@@ -23,6 +23,7 @@ type runnerStore interface {
 	ReleaseStage(ctx context.Context, st *model.Stage, now int64) error
 	ListRunningBuilds(ctx context.Context) ([]*model.Build, error)
 	ListIncomplete(ctx context.Context) ([]*model.Stage, error)
+	EndSteps(ctx context.Context, stageID int64, status string, now int64) error
 }
 
 // runners are the parts that hand stages to runners and keep their logs.

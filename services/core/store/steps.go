@@ -61,3 +61,13 @@ func (s *Store) FindStep(ctx context.Context, id int64) (*model.Step, error) {
 func (s *Store) ListSteps(ctx context.Context, buildID int64) ([]*model.Step, error) {
 	return collect(ctx, s, `SELECT `+stepColumns+` FROM core_steps WHERE build_id = ? ORDER BY stage_id, number`, []any{buildID}, scanStep)
 }
+
+// EndSteps closes the unfinished steps of a stage that ended without its
+// runner's word (cancel, dead runner): running ones take status, pending
+// ones become skipped, both stopped at now.
+func (s *Store) EndSteps(ctx context.Context, stageID int64, status string, now int64) error {
+	_, err := s.db.ExecContext(ctx, s.q(`UPDATE core_steps SET status = CASE WHEN status = 'running' THEN ? ELSE 'skipped' END,
+started = CASE WHEN started = 0 THEN ? ELSE started END, stopped = ?, version = version + 1
+WHERE stage_id = ? AND status IN ('pending', 'running')`), status, now, now, stageID)
+	return err
+}
