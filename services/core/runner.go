@@ -77,7 +77,11 @@ func (l lifecycle) load(ctx context.Context, st *model.Stage) (*model.Repo, *mod
 
 // Start records the stage running; the build starts with its first stage.
 func (l lifecycle) Start(ctx context.Context, st *model.Stage) error {
-	repo, b, _, err := l.load(ctx, st)
+	b, err := l.s.store.FindBuildID(ctx, st.BuildID)
+	if err != nil {
+		return err
+	}
+	repo, err := l.s.store.FindRepo(ctx, b.RepoID)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,6 @@ func (s *Server) updateStep(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.bus.Publish(ctx, events.Step(step.ID))
-	s.store.Beat(ctx, st.BuildID, s.now().Unix())
 	wire.WriteJSON(w, http.StatusOK, view.Step(step))
 }
 
