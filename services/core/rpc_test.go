@@ -207,3 +207,41 @@ func TestRPCBadInput(t *testing.T) {
 		}
 	})
 }
+
+// TestRunnerGoV112 runs one stage through the protocol with runner-go
+// v1.12.0's own client (what drone-runner-docker and -kube use; the e2e
+// tests run exec's v1.3.1): the stage, its three steps and their logs are
+// stored and the build completes.
+func TestRunnerGoV112(t *testing.T) {
+	t.Parallel()
+	for _, d := range []sqldb.Dialect{sqldb.SQLite, sqldb.Postgres} {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			_, srv, st := serveCore(t, d, map[string]string{"DRONE_RPC_SECRET": testRPCSecret})
+			repo := &model.Repo{Namespace: "octo", Name: "v112", Slug: "octo/v112", SCM: "github", Active: true, Secret: "s"}
+			if err := st.CreateRepo(ctx, repo); err != nil {
+				t.Fatal(err)
+			}
+			b := &model.Build{RepoID: repo.ID, Status: model.StatusPending, Event: "push", Config: "kind: pipeline\ntype: exec\nname: a\n"}
+			stage := &model.Stage{Number: 1, Name: "a", Kind: "pipeline", Type: "exec", OS: "linux", Arch: "amd64", Status: model.StatusPending}
+			if err := st.CreateBuild(ctx, b, []*model.Stage{stage}); err != nil {
+				t.Fatal(err)
+			}
+			if err := runLifecycle(ctx, benchClient(srv.URL)); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := st.FindBuildID(ctx, b.ID)
+			steps, _ := st.ListSteps(ctx, b.ID)
+			if got.Status != model.StatusPassing || len(steps) != 3 {
+				t.Fatalf("build %s with %d steps, want success with 3", got.Status, len(steps))
+			}
+			for _, p := range steps {
+				data, err := st.FindLog(ctx, p.ID)
+				if p.Status != model.StatusPassing || err != nil || !strings.Contains(string(data), `"out":"ok\n"`) {
+					t.Errorf("step %d: %s, log %s %v", p.Number, p.Status, data, err)
+				}
+			}
+		})
+	}
+}
