@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -35,10 +36,13 @@ type runners struct {
 }
 
 // newRunners wires the queue, logs and runner protocol of s.
-func newRunners(s *service) *runners {
+func newRunners(s *service, log *slog.Logger) *runners {
 	o := s.opts.Runner.withDefaults()
 	bus := events.NewLocal()
 	q := queue.New(s.store, bus, s.trigger.now)
+	if log != nil {
+		q.Log = log
+	}
 	l := logs.New(s.store, bus, o.LogLimit)
 	beat := min(max(o.DeadRunner/6, time.Second), 20*time.Second)
 	srv := rpc.New(rpc.Config{

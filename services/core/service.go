@@ -170,7 +170,7 @@ func newService(opts Options, env server.Env, st Store) (*service, error) {
 		},
 	}
 	s.base, s.stop = context.WithCancel(context.Background())
-	s.runners = newRunners(s)
+	s.runners = newRunners(s, env.Logger)
 	s.trigger.sched = s.runners.queue
 	if env.Registry != nil {
 		if err := env.Registry.Register(s.hooks); err != nil {
