@@ -92,6 +92,9 @@ func (l *Logs) Find(ctx context.Context, stepID int64) ([]byte, error) {
 	return l.store.FindLog(ctx, stepID)
 }
 
+// Recheck is how often a tail reads without a wake-up.
+const Recheck = 2 * time.Second
+
 // page is how many lines one read of the tail takes.
 const page = 1000
 
@@ -102,9 +105,11 @@ func (l *Logs) Tail(ctx context.Context, stepID int64, keepalive time.Duration, 
 	wake, stop := l.bus.Subscribe(events.Step(stepID))
 	defer stop()
 	// The step's status is published too: re-reading it after each batch
-	// of lines catches the end. A slow fallback covers a lost wake-up.
-	recheck := time.NewTicker(keepalive)
+	// of lines catches the end. Lines written through another replica,
+	// which a local bus does not hear, are read every Recheck.
+	recheck := time.NewTicker(Recheck)
 	defer recheck.Stop()
+	lastPing := time.Now()
 	next := 0
 	for {
 		step, err := l.store.FindStep(ctx, stepID)
@@ -134,6 +139,10 @@ func (l *Logs) Tail(ctx context.Context, stepID int64, keepalive time.Duration, 
 			return ctx.Err()
 		case <-wake:
 		case <-recheck.C:
+			if time.Since(lastPing) < keepalive {
+				continue
+			}
+			lastPing = time.Now()
 			if err := ping(); err != nil {
 				return err
 			}

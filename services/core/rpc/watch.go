@@ -11,6 +11,10 @@ import (
 	"github.com/hangar-ci/hangar/shared/reqlog"
 )
 
+// watchRecheck bounds how long a parked watch goes without reading the
+// build's status.
+const watchRecheck = 5 * time.Second
+
 // watch is the runner's long poll for a cancel: 200 when the build is
 // finished or killed, 204 when nothing happened within the poll (the
 // runner asks again 10 s later). The stored status is read on arrival, so
@@ -28,8 +32,11 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 	defer stop()
 	deadline := time.NewTimer(s.cfg.Watch)
 	defer deadline.Stop()
-	beat := time.NewTicker(s.cfg.Beat)
-	defer beat.Stop()
+	// A cancel made through another replica, which a local bus does not
+	// hear, is read every few seconds; the heartbeat is written every Beat.
+	recheck := time.NewTicker(min(s.cfg.Beat, watchRecheck))
+	defer recheck.Stop()
+	var beaten time.Time
 	for first := true; ; first = false {
 		b, err := s.store.FindBuildID(ctx, id)
 		switch {
@@ -41,7 +48,8 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 		case model.Done(b.Status):
 			w.WriteHeader(http.StatusOK)
 			return
-		default:
+		case time.Since(beaten) >= s.cfg.Beat:
+			beaten = time.Now()
 			if err := s.store.Beat(ctx, id, s.now().Unix()); err != nil {
 				reqlog.From(ctx).Warn("watch: heartbeat failed", slog.String("error", err.Error()))
 			}
@@ -54,7 +62,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		case <-wake:
-		case <-beat.C:
+		case <-recheck.C:
 		}
 	}
 }
