@@ -69,10 +69,18 @@ func rpcBuild(t testing.TB, st *store.Store, repo *model.Repo) (*model.Build, []
 
 func rpcCall(t testing.TB, srv *httptest.Server, token, method, path, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	hdr := http.Header{}
 	if token != "" {
-		req.Header.Set("X-Drone-Token", token)
+		hdr.Set("X-Drone-Token", token)
 	}
+	return send(t, srv, method, path, hdr, body)
+}
+
+// send makes one request with the headers and returns status and body.
+func send(t testing.TB, srv *httptest.Server, method, path string, hdr http.Header, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	req.Header = hdr
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
