@@ -275,7 +275,11 @@ func (s *service) listQueue(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, storeError(err, "queue"))
 		return
 	}
-	reasons := s.runners.queue.Explain(stages)
+	reasons, err := s.runners.queue.Explain(r.Context(), stages)
+	if err != nil {
+		httperr.Write(w, r, storeError(err, "runners"))
+		return
+	}
 	out := make([]queuedStage, 0, len(stages))
 	for i, st := range stages {
 		out = append(out, queuedStage{toWireStage(st), reasons[i]})

@@ -1,24 +1,29 @@
 package queue
 
 import (
+	"context"
+	"encoding/json"
 	"slices"
 
 	"github.com/hangar-ci/hangar/services/core/model"
 )
 
 // Explain says why each stage (oldest first; pending, running, waiting on
-// dependencies or blocked) is where it is:
-// "" for a stage a runner holds or may take now, else the reason it waits.
-// Runners are those that polled this process in the last two minutes.
-func (q *Queue) Explain(queue []*model.Stage) []string {
-	q.mu.Lock()
-	var filters []Filter
-	for _, s := range q.runners {
-		if q.now().Sub(s.at) <= runnerMemory {
-			filters = append(filters, s.filter)
+// dependencies or blocked) is where it is: "" for a stage a runner holds
+// or may take now, else the reason it waits. Runners are those any replica
+// saw polling in the last two minutes.
+func (q *Queue) Explain(ctx context.Context, queue []*model.Stage) ([]string, error) {
+	stored, err := q.store.ListRunners(ctx, q.now().Add(-runnerMemory).Unix())
+	if err != nil {
+		return nil, err
+	}
+	filters := make([]Filter, 0, len(stored))
+	for _, s := range stored {
+		var f Filter
+		if json.Unmarshal([]byte(s), &f) == nil {
+			filters = append(filters, f)
 		}
 	}
-	q.mu.Unlock()
 	var active []*model.Stage // what limits count: pending and running
 	for _, st := range queue {
 		if st.Status == model.StatusPending || st.Status == model.StatusRunning {
@@ -29,7 +34,7 @@ func (q *Queue) Explain(queue []*model.Stage) []string {
 	for i, st := range queue {
 		out[i] = explain(st, active, filters)
 	}
-	return out
+	return out, nil
 }
 
 func explain(st *model.Stage, queue []*model.Stage, runners []Filter) string {

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"context"
 	"testing"
 
 	"github.com/hangar-ci/hangar/services/core/model"
@@ -65,18 +66,28 @@ func TestOverLimitAndExplain(t *testing.T) {
 			s.OS, s.Arch = "linux", "amd64"
 		}
 	}
-	qu := New(nil, nil, nil)
-	if got := qu.Explain(q[:1])[0]; got != "" {
+	st := &memStore{}
+	qu := New(st, nil, nil)
+	ctx := context.Background()
+	explain := func(stages []*model.Stage) []string {
+		t.Helper()
+		out, err := qu.Explain(ctx, stages)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got := explain(q[:1])[0]; got != "" {
 		t.Errorf("running stage: got %q, want no reason", got)
 	}
-	if got := qu.Explain(q[1:2])[0]; got != "no runner is polling" {
+	if got := explain(q[1:2])[0]; got != "no runner is polling" {
 		t.Errorf("no runner: got %q", got)
 	}
-	qu.runners["x"] = seen{Filter{Type: "docker", OS: "linux", Arch: "amd64"}, qu.now()}
+	qu.remember(ctx, Filter{Type: "docker", OS: "linux", Arch: "amd64"})
 	want := []string{"", "over the pipeline's concurrency limit", "", "", "over the repository's throttle",
 		"waiting on dependencies", "blocked: waiting for approval", "no runner with matching labels",
 		"no runner of this kind, type and platform", "", "accepted by m2, not started yet"}
-	got := qu.Explain(q)
+	got := explain(q)
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("stage %d (%s): got %q, want %q", q[i].ID, q[i].Name, got[i], want[i])

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"slices"
 	"sync"
@@ -17,6 +18,10 @@ type Store interface {
 	ListQueue(ctx context.Context) ([]*model.Stage, error)
 	// OfferStage reserves a stage for one poller; see store.OfferStage.
 	OfferStage(ctx context.Context, id, now, expired int64) (bool, error)
+	// SeeRunner records a runner's filter as polling at now; ListRunners
+	// returns those seen since (see store.SeeRunner).
+	SeeRunner(ctx context.Context, key, filter string, now int64) error
+	ListRunners(ctx context.Context, since int64) ([]string, error)
 }
 
 // Queue hands stages to runners' long polls. The polls parked in this
@@ -38,20 +43,14 @@ type Queue struct {
 	Log *slog.Logger
 
 	mu      sync.Mutex
-	waiting []*waiter       // parked polls, oldest first
-	running bool            // the dispatcher runs
-	kick    chan struct{}   // a poll arrived: read now
-	runners map[string]seen // runner filters polling recently, for Explain
+	waiting []*waiter     // parked polls, oldest first
+	running bool          // the dispatcher runs
+	kick    chan struct{} // a poll arrived: read now
 }
 
 type waiter struct {
 	filter Filter
 	got    chan *model.Stage // buffered: the dispatcher never blocks
-}
-
-type seen struct {
-	filter Filter
-	at     time.Time
 }
 
 // New returns a queue over st, woken through bus.
@@ -60,7 +59,7 @@ func New(st Store, bus events.Bus, now func() time.Time) *Queue {
 		now = time.Now
 	}
 	return &Queue{store: st, bus: bus, now: now, OfferTTL: time.Minute, Rescan: 10 * time.Second,
-		Log: slog.New(slog.DiscardHandler), kick: make(chan struct{}, 1), runners: map[string]seen{}}
+		Log: slog.New(slog.DiscardHandler), kick: make(chan struct{}, 1)}
 }
 
 // Schedule wakes the dispatcher: a stage became pending.
@@ -71,7 +70,7 @@ func (q *Queue) Schedule(ctx context.Context, _ *model.Stage) error {
 // Request returns the oldest pending stage f may run, offered to this
 // caller only, waiting until one appears or ctx ends (then ctx's error).
 func (q *Queue) Request(ctx context.Context, f Filter) (*model.Stage, error) {
-	q.remember(f)
+	q.remember(ctx, f)
 	w := &waiter{filter: f, got: make(chan *model.Stage, 1)}
 	q.mu.Lock()
 	q.waiting = append(q.waiting, w)
@@ -202,15 +201,12 @@ func (q *Queue) give(w *waiter, st *model.Stage) bool {
 // runnerMemory is how long a runner's filter counts as polling.
 const runnerMemory = 2 * time.Minute
 
-func (q *Queue) remember(f Filter) {
-	key := filterKey(f)
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.runners[key] = seen{f, q.now()}
-	for k, s := range q.runners {
-		if q.now().Sub(s.at) > runnerMemory {
-			delete(q.runners, k)
-		}
+// remember records the runner's filter in the store, where every replica
+// explains the queue from (a failure only costs the explanation).
+func (q *Queue) remember(ctx context.Context, f Filter) {
+	b, _ := json.Marshal(f)
+	if err := q.store.SeeRunner(ctx, filterKey(f), string(b), q.now().Unix()); err != nil {
+		q.Log.Warn("recording the runner failed", slog.String("error", err.Error()))
 	}
 }
 

@@ -13,9 +13,33 @@ import (
 
 // memStore is the queue's store in memory, counting reads.
 type memStore struct {
-	mu     sync.Mutex
-	stages []*model.Stage
-	reads  atomic.Int64
+	mu      sync.Mutex
+	stages  []*model.Stage
+	reads   atomic.Int64
+	runners map[string]string
+	seen    map[string]int64
+}
+
+func (m *memStore) SeeRunner(_ context.Context, key, filter string, now int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.runners == nil {
+		m.runners, m.seen = map[string]string{}, map[string]int64{}
+	}
+	m.runners[key], m.seen[key] = filter, now
+	return nil
+}
+
+func (m *memStore) ListRunners(_ context.Context, since int64) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for k, f := range m.runners {
+		if m.seen[k] >= since {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 
 func (m *memStore) ListQueue(context.Context) ([]*model.Stage, error) {

@@ -120,3 +120,21 @@ func collect[T any](ctx context.Context, s *Store, query string, args []any, sca
 	}
 	return out, rows.Err()
 }
+
+// SeeRunner records that a runner asking with filter (stored as given,
+// keyed by key) polled at now; a record younger than 30 s is left alone,
+// so a poll costs a write at most twice a minute per kind of runner.
+func (s *Store) SeeRunner(ctx context.Context, key, filter string, now int64) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO core_runners (filter_key, filter, seen) VALUES (?, ?, ?)
+ON CONFLICT (filter_key) DO UPDATE SET seen = excluded.seen WHERE core_runners.seen < excluded.seen - 30`), key, filter, now)
+	return err
+}
+
+// ListRunners returns the filters of the runners seen polling since.
+func (s *Store) ListRunners(ctx context.Context, since int64) ([]string, error) {
+	return collect(ctx, s, `SELECT filter FROM core_runners WHERE seen >= ? ORDER BY filter_key`, []any{since},
+		func(row interface{ Scan(...any) error }) (string, error) {
+			var f string
+			return f, row.Scan(&f)
+		})
+}

@@ -64,6 +64,18 @@ func TestClaims(t *testing.T) {
 			if ok, err := s.OfferStage(ctx, st.ID, 201, 150); !ok || err != nil {
 				t.Errorf("released stage not offered again: %v, %v", ok, err)
 			}
+			// Runners: a second sighting within 30 s writes nothing.
+			for _, now := range []int64{100, 110, 140} {
+				if err := s.SeeRunner(ctx, "exec", `{"type":"exec"}`, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, err := s.ListRunners(ctx, 131); err != nil || len(got) != 1 {
+				t.Errorf("runners seen since 131: got %v, %v; want the one seen at 140", got, err)
+			}
+			if got, _ := s.ListRunners(ctx, 141); len(got) != 0 {
+				t.Errorf("runners seen since 141: got %v, want none", got)
+			}
 		})
 	}
 }

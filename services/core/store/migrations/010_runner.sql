@@ -32,4 +32,9 @@ CREATE TABLE core_log_lines (
 CREATE TABLE core_logs (
   step_id BIGINT PRIMARY KEY,
   data TEXT NOT NULL
+);
+CREATE TABLE core_runners (
+  filter_key TEXT PRIMARY KEY,
+  filter TEXT NOT NULL,
+  seen BIGINT NOT NULL
 )
