@@ -3,7 +3,6 @@ package queue
 import (
 	"context"
 	"encoding/json"
-	"slices"
 
 	"github.com/hangar-ci/hangar/services/core/model"
 )
@@ -65,13 +64,4 @@ func explain(st *model.Stage, queue []*model.Stage, runners []Filter) string {
 		}
 	}
 	return "no runner of this kind, type and platform"
-}
-
-func sortedLabels(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k, v := range m {
-		out = append(out, k+"="+v)
-	}
-	slices.Sort(out)
-	return out
 }

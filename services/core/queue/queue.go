@@ -202,18 +202,11 @@ func (q *Queue) give(w *waiter, st *model.Stage) bool {
 const runnerMemory = 2 * time.Minute
 
 // remember records the runner's filter in the store, where every replica
-// explains the queue from (a failure only costs the explanation).
+// explains the queue from (a failure only costs the explanation). The key
+// is the filter's JSON, canonical since encoding/json sorts map keys.
 func (q *Queue) remember(ctx context.Context, f Filter) {
 	b, _ := json.Marshal(f)
-	if err := q.store.SeeRunner(ctx, filterKey(f), string(b), q.now().Unix()); err != nil {
+	if err := q.store.SeeRunner(ctx, string(b), string(b), q.now().Unix()); err != nil {
 		q.Log.Warn("recording the runner failed", slog.String("error", err.Error()))
 	}
-}
-
-func filterKey(f Filter) string {
-	k := f.Kind + "\x00" + f.Type + "\x00" + f.OS + "\x00" + f.Arch + "\x00" + f.Variant + "\x00" + f.Kernel
-	for _, l := range sortedLabels(f.Labels) {
-		k += "\x00" + l
-	}
-	return k
 }
