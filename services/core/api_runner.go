@@ -79,6 +79,8 @@ func (s *service) streamLog(w http.ResponseWriter, r *http.Request) {
 	}
 	rc := http.NewResponseController(w) // reaches through middleware wrappers
 	flush := func() { rc.Flush() }
+	// The server's write timeout (minutes) would cut a long step's stream.
+	rc.SetWriteDeadline(time.Now().Add(streamMax + time.Minute))
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
