@@ -173,7 +173,9 @@ func (t *triggerer) trigger(ctx context.Context, repo *model.Repo, h *model.Hook
 	}
 	// 16-19. Build and stages, in one transaction.
 	build := buildFromHook(repo, h, now)
-	build.Config = cfg.Data // what the stages run, whatever the extensions say later
+	// What the stages run, whatever the extensions say later; steps that
+	// path conditions skipped are disabled for the runners (paths.go).
+	build.Config = runnerConfig(ctx, cfg.Data, plan)
 	stages := stagesFor(repo, plan, verified, now)
 	if err := t.store.CreateBuild(ctx, build, stages); err != nil {
 		return nil, nil, err
