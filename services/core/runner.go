@@ -11,6 +11,7 @@ import (
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/services/core/queue"
 	"github.com/hangar-ci/hangar/services/core/rpc"
+	"github.com/hangar-ci/hangar/shared/reqlog"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -58,8 +59,8 @@ func newRunners(s *service, log *slog.Logger) *runners {
 // advances the DAG for every other caller.
 type lifecycle struct{ s *service }
 
-func (l lifecycle) load(ctx context.Context, st *model.Stage) (*model.Repo, *model.Build, []*model.Stage, error) {
-	b, err := l.s.store.FindBuildID(ctx, st.BuildID)
+func (l lifecycle) load(ctx context.Context, buildID int64) (*model.Repo, *model.Build, []*model.Stage, error) {
+	b, err := l.s.store.FindBuildID(ctx, buildID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -70,11 +71,6 @@ func (l lifecycle) load(ctx context.Context, st *model.Stage) (*model.Repo, *mod
 	stages, err := l.s.store.ListStages(ctx, b.ID)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	for i, x := range stages {
-		if x.ID == st.ID {
-			stages[i] = st
-		}
 	}
 	return repo, b, stages, nil
 }
@@ -104,11 +100,30 @@ func (l lifecycle) Finish(ctx context.Context, st *model.Stage) error {
 	if err := l.s.store.UpdateStage(ctx, st); err != nil {
 		return err
 	}
-	repo, b, stages, err := l.load(ctx, st)
+	repo, b, stages, err := l.load(ctx, st.BuildID)
 	if err != nil {
 		return err
 	}
+	for i, x := range stages {
+		if x.ID == st.ID {
+			stages[i] = st // the caller's copy, whose version is current
+		}
+	}
 	return l.s.finishStage(ctx, repo, b, stages, st, l.s.trigger.now().Unix())
+}
+
+// StepUpdated sends build:updated with the build's stages, as Drone does
+// on every step update; with no webhook configured nothing is read.
+func (l lifecycle) StepUpdated(ctx context.Context, step *model.Step) {
+	if _, off := l.s.trigger.webhook.(noWebhook); off {
+		return
+	}
+	repo, b, stages, err := l.load(ctx, step.BuildID)
+	if err != nil {
+		reqlog.From(ctx).Warn("webhook build:updated for a step skipped", slog.String("error", err.Error()))
+		return
+	}
+	l.s.notify(ctx, repo, b, stages)
 }
 
 // netrc is the clone credential of a repository: Drone's fixed

@@ -143,6 +143,18 @@ func runnerTwoStages(t *testing.T, h *coreHangar, _ *watchProxy) {
 	if !runnerHasFinal(h, slug, n, "success") {
 		t.Errorf("no build:completed webhook with the final status success")
 	}
+	// Step updates send build:updated while the build runs, as Drone's do
+	// (nothing else does; the webhook service stores the build's version
+	// once, so the recorder sees one of them).
+	running := 0
+	for _, e := range h.Webhook.Events() {
+		if e.Event == "build" && e.Action == "updated" && e.Repo != nil && e.Repo.Slug == slug && e.Build != nil && e.Build.Number == n && e.Build.Status == "running" {
+			running++
+		}
+	}
+	if running < 1 {
+		t.Errorf("build:updated while running: got none, want those of the step updates")
+	}
 }
 
 // runnerHasFinal waits for the build:completed event the webhook service

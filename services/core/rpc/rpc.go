@@ -46,6 +46,8 @@ type Lifecycle interface {
 	Start(ctx context.Context, st *model.Stage) error
 	// Finish records a stage's final state and advances the build.
 	Finish(ctx context.Context, st *model.Stage) error
+	// StepUpdated announces a step's new state (Drone's build:updated).
+	StepUpdated(ctx context.Context, step *model.Step)
 }
 
 // Netrc is the clone credential a runner writes to ~/.netrc.

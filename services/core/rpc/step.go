@@ -56,6 +56,7 @@ func (s *Server) updateStep(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.bus.Publish(ctx, events.Step(step.ID))
+	s.life.StepUpdated(ctx, step)
 	wire.WriteJSON(w, http.StatusOK, view.Step(step))
 }
 
