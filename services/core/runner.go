@@ -20,7 +20,6 @@ type runnerStore interface {
 	rpc.Store
 	queue.Store
 	logs.Store
-	FindBuildID(ctx context.Context, id int64) (*model.Build, error)
 	ListStale(ctx context.Context, before int64) ([]*model.Stage, error)
 	ReleaseStage(ctx context.Context, st *model.Stage, now int64) error
 	ListRunningBuilds(ctx context.Context) ([]*model.Build, error)
