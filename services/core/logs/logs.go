@@ -7,6 +7,7 @@ package logs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -73,7 +74,7 @@ func (l *Logs) Upload(ctx context.Context, stepID int64, data []byte) error {
 }
 
 // ErrInvalid marks a log that cannot be stored as sent.
-var ErrInvalid = fmt.Errorf("invalid log")
+var ErrInvalid = errors.New("invalid log")
 
 // Newest returns the newest lines whose output fits in limit bytes.
 func Newest(lines []*model.Line, limit int64) []*model.Line {
