@@ -43,9 +43,10 @@ type Queue struct {
 	Log *slog.Logger
 
 	mu      sync.Mutex
-	waiting []*waiter     // parked polls, oldest first
-	running bool          // the dispatcher runs
-	kick    chan struct{} // a poll arrived: read now
+	waiting []*waiter            // parked polls, oldest first
+	running bool                 // the dispatcher runs
+	kick    chan struct{}        // a poll arrived: read now
+	written map[string]time.Time // runner filters recorded by this process, by key
 }
 
 type waiter struct {
@@ -59,7 +60,7 @@ func New(st Store, bus events.Bus, now func() time.Time) *Queue {
 		now = time.Now
 	}
 	return &Queue{store: st, bus: bus, now: now, OfferTTL: time.Minute, Rescan: 10 * time.Second,
-		Log: slog.New(slog.DiscardHandler), kick: make(chan struct{}, 1)}
+		Log: slog.New(slog.DiscardHandler), kick: make(chan struct{}, 1), written: map[string]time.Time{}}
 }
 
 // Schedule wakes the dispatcher: a stage became pending.
@@ -206,7 +207,20 @@ const runnerMemory = 2 * time.Minute
 // is the filter's JSON, canonical since encoding/json sorts map keys.
 func (q *Queue) remember(ctx context.Context, f Filter) {
 	b, _ := json.Marshal(f)
-	if err := q.store.SeeRunner(ctx, string(b), string(b), q.now().Unix()); err != nil {
+	key, now := string(b), q.now()
+	// What this process wrote lately need not be written again: the
+	// store keeps a sighting for two minutes.
+	q.mu.Lock()
+	if now.Sub(q.written[key]) < seenEvery {
+		q.mu.Unlock()
+		return
+	}
+	q.written[key] = now
+	q.mu.Unlock()
+	if err := q.store.SeeRunner(ctx, key, key, now.Unix()); err != nil {
 		q.Log.Warn("recording the runner failed", slog.String("error", err.Error()))
 	}
 }
+
+// seenEvery is how often this process records a kind of runner.
+const seenEvery = 30 * time.Second
