@@ -10,6 +10,19 @@ import (
 	"github.com/hangar-ci/hangar/services/core/model"
 )
 
+// pendingStage stores a repository named slug with one build of one
+// pending stage, its YAML kept.
+func pendingStage(t *testing.T, s *Store, slug string) (*model.Build, *model.Stage) {
+	t.Helper()
+	r := newRepo(t, s, slug)
+	b := &model.Build{RepoID: r.ID, Status: model.StatusPending, Config: "kind: pipeline\n"}
+	st := &model.Stage{Number: 1, Name: "a", Status: model.StatusPending}
+	if err := s.CreateBuild(context.Background(), b, []*model.Stage{st}); err != nil {
+		t.Fatal(err)
+	}
+	return b, st
+}
+
 // TestClaims checks that an offer and an accept each go to one caller
 // only, however many race for them, and that a released stage is offered
 // again.
@@ -20,12 +33,7 @@ func TestClaims(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			s := newStore(t, d)
-			r := newRepo(t, s, "claims")
-			b := &model.Build{RepoID: r.ID, Status: model.StatusPending, Config: "kind: pipeline\n"}
-			st := &model.Stage{Number: 1, Name: "a", Status: model.StatusPending}
-			if err := s.CreateBuild(ctx, b, []*model.Stage{st}); err != nil {
-				t.Fatal(err)
-			}
+			b, st := pendingStage(t, s, "claims")
 			if cfg, err := s.FindBuildConfig(ctx, b.ID); err != nil || cfg != "kind: pipeline\n" {
 				t.Errorf("stored config: got %q, %v", cfg, err)
 			}
@@ -89,12 +97,7 @@ func TestLogLines(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			s := newStore(t, d)
-			r := newRepo(t, s, "logs")
-			b := &model.Build{RepoID: r.ID, Status: model.StatusPending}
-			st := &model.Stage{Number: 1, Name: "a", Status: model.StatusPending}
-			if err := s.CreateBuild(ctx, b, []*model.Stage{st}); err != nil {
-				t.Fatal(err)
-			}
+			b, st := pendingStage(t, s, "logs")
 			step := &model.Step{StageID: st.ID, BuildID: b.ID, Number: 1, Name: "s", Status: model.StatusRunning}
 			if err := s.SaveSteps(ctx, []*model.Step{step}); err != nil {
 				t.Fatal(err)
