@@ -66,7 +66,7 @@ func TestRunnerClone(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			url, sha := gitServer(t, "gh-token", "x-oauth-basic")
-			h := startCore(t, d, map[string]string{"DRONE_RPC_SECRET": rpcSecret, "HANGAR_VALIDATE_LINT": "false"})
+			h := startCore(t, d, map[string]string{"DRONE_RPC_SECRET": rpcSecret})
 			h.activate("github", "Codertocat/cloned", map[string]any{"git_http_url": url, "private": true})
 			r := runnertest.Start(t, runnertest.Config{Host: strings.TrimPrefix(h.URL, "http://"), Secret: rpcSecret, Name: "cloner"})
 			body := corePayload(t, "github/push.json", func(m map[string]any) {

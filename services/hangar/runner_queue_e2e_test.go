@@ -26,7 +26,7 @@ func TestRunnersExactlyOnce(t *testing.T) {
 	for _, d := range coreDialects {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
-			h := startCore(t, d, map[string]string{"DRONE_RPC_SECRET": rpcSecret, "HANGAR_VALIDATE_LINT": "false"})
+			h := startCore(t, d, map[string]string{"DRONE_RPC_SECRET": rpcSecret})
 			for _, name := range []string{"fanout", "nomatch", "limited"} {
 				h.activate("github", "Codertocat/"+name, nil)
 			}
