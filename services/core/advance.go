@@ -2,15 +2,19 @@ package core
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 
 	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/shared/reqlog"
 )
 
 // A runner's report moves a stage; the build follows as Drone's manager
-// moves it (drone-protocol.md §4.4). Hangar has no runner protocol yet, so
-// reports arrive through the API; the logic is the runner-independent part.
+// moves it (drone-protocol.md §4.4). Reports arrive through the runner
+// protocol (package rpc, via lifecycle) or the admin API; several stages
+// of one build may report at once, so a concurrent change of the build or
+// of a downstream stage is expected, not an error.
 
 // startStage records a stage as running; the build becomes running with
 // it, and that transition sets the commit status.
@@ -27,6 +31,12 @@ func (s *service) startStage(ctx context.Context, repo *model.Repo, b *model.Bui
 	}
 	b.Status, b.Started, b.Updated = model.StatusRunning, now, now
 	if err := s.store.UpdateBuild(ctx, b); err != nil {
+		// A parallel stage may have started (or a cancel ended) the build
+		// first: that is no failure of this stage.
+		if cur, ferr := s.store.FindBuildID(ctx, b.ID); errors.Is(err, store.ErrConflict) && ferr == nil && cur.Status != model.StatusPending {
+			*b = *cur
+			return nil
+		}
 		return err
 	}
 	s.trigger.statuses.send(ctx, repo, b)
@@ -55,7 +65,9 @@ func (s *service) finishStage(ctx context.Context, repo *model.Repo, b *model.Bu
 		}
 		if failed && !x.OnFailure || !failed && !x.OnSuccess {
 			x.Status, x.Started, x.Stopped, x.Updated = model.StatusSkipped, now, now, now
-			if err := s.store.UpdateStage(ctx, x); err != nil {
+			if err := s.store.UpdateStage(ctx, x); errors.Is(err, store.ErrConflict) {
+				continue // a parallel teardown moved it first
+			} else if err != nil {
 				return err
 			}
 		}
@@ -66,7 +78,9 @@ func (s *service) finishStage(ctx context.Context, repo *model.Repo, b *model.Bu
 			continue
 		}
 		x.Status, x.Updated = model.StatusPending, now
-		if err := s.store.UpdateStage(ctx, x); err != nil {
+		if err := s.store.UpdateStage(ctx, x); errors.Is(err, store.ErrConflict) {
+			continue // a parallel teardown scheduled it first
+		} else if err != nil {
 			return err
 		}
 		if err := s.trigger.sched.Schedule(ctx, x); err != nil {

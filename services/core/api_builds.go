@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/hangar-ci/hangar/services/core/events"
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/reqlog"
@@ -78,15 +79,26 @@ func (s *service) cancelBuild(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, httperr.New(httperr.Conflict, "build %d already finished (%s)", b.Number, b.Status))
 		return
 	}
+	if err := s.cancel(r.Context(), repo, b, stages); err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
+}
+
+// cancel kills a build: its runners' watches answer "cancel", unfinished
+// stages become killed when started and skipped otherwise, then the
+// commit status and build:updated follow.
+func (s *service) cancel(ctx context.Context, repo *model.Repo, b *model.Build, stages []*model.Stage) error {
 	now := s.trigger.now().Unix()
 	b.Status, b.Finished, b.Updated = model.StatusKilled, now, now
 	if b.Started == 0 {
 		b.Started = now
 	}
-	if err := s.store.UpdateBuild(r.Context(), b); err != nil {
-		httperr.Write(w, r, storeError(err, "build"))
-		return
+	if err := s.store.UpdateBuild(ctx, b); err != nil {
+		return storeError(err, "build")
 	}
+	s.runners.bus.Publish(ctx, events.Build(b.ID)) // the runners' watches answer "cancel"
 	for _, st := range stages {
 		if model.Done(st.Status) {
 			continue
@@ -98,14 +110,17 @@ func (s *service) cancelBuild(w http.ResponseWriter, r *http.Request) {
 			st.Started = now
 		}
 		st.Stopped, st.Updated = now, now
-		if err := s.store.UpdateStage(r.Context(), st); err != nil {
-			httperr.Write(w, r, storeError(err, "stage"))
-			return
+		if err := s.store.UpdateStage(ctx, st); err != nil {
+			return storeError(err, "stage")
+		}
+		// The runner reports its killed steps too; until then they show so.
+		if err := s.store.EndSteps(ctx, st.ID, model.StatusKilled, now); err != nil {
+			return storeError(err, "steps")
 		}
 	}
-	s.trigger.statuses.send(r.Context(), repo, b)
-	s.notify(r.Context(), repo, b, stages)
-	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
+	s.trigger.statuses.send(ctx, repo, b)
+	s.notify(ctx, repo, b, stages)
+	return nil
 }
 
 // notify sends build:updated with the stages attached.
@@ -251,17 +266,29 @@ func (s *service) reportStage(w http.ResponseWriter, r *http.Request) {
 	wire.WriteJSON(w, http.StatusOK, toWireBuild(b, stages))
 }
 
-// listQueue is Drone's GET /api/queue: the pending and running stages of
-// every repository, oldest first.
+// listQueue is Drone's GET /api/queue: the unfinished stages of every
+// repository, oldest first, each waiting one with the reason (no runner
+// polling, none with matching labels, over a limit, dependencies, blocked).
 func (s *service) listQueue(w http.ResponseWriter, r *http.Request) {
-	stages, err := s.store.ListQueue(r.Context())
+	stages, err := s.store.ListIncomplete(r.Context())
 	if err != nil {
 		httperr.Write(w, r, storeError(err, "queue"))
 		return
 	}
-	out := make([]*wire.Stage, 0, len(stages))
-	for _, st := range stages {
-		out = append(out, toWireStage(st))
+	reasons, err := s.runners.queue.Explain(r.Context(), stages)
+	if err != nil {
+		httperr.Write(w, r, storeError(err, "runners"))
+		return
+	}
+	out := make([]queuedStage, 0, len(stages))
+	for i, st := range stages {
+		out = append(out, queuedStage{toWireStage(st), reasons[i]})
 	}
 	wire.WriteJSON(w, http.StatusOK, out)
+}
+
+// queuedStage is a stage of the queue with why it is not running yet.
+type queuedStage struct {
+	*wire.Stage
+	Reason string `json:"reason,omitempty"`
 }

@@ -23,24 +23,11 @@ import (
 // env's settings beside it.
 func newCore(t testing.TB, env map[string]string) (*httptest.Server, *store.Store) {
 	t.Helper()
-	st, err := store.New(context.Background(), sqldb.TestDB(t, sqldb.SQLite))
-	if err != nil {
-		t.Fatal(err)
-	}
 	all := map[string]string{"HANGAR_API_TOKEN": "tok"}
 	for k, v := range env {
 		all[k] = v
 	}
-	opts, err := OptionsFromEnv(func(k string) (string, bool) { v, ok := all[k]; return v, ok }, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := NewWithStore(opts, server.Env{}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(svc.Handler)
-	t.Cleanup(srv.Close)
+	_, srv, st := serveCore(t, sqldb.SQLite, all)
 	return srv, st
 }
 

@@ -4,7 +4,7 @@ import (
 	"github.com/drone/drone-go/drone"
 
 	"github.com/hangar-ci/hangar/services/core/model"
-	"github.com/hangar-ci/hangar/shared/wire"
+	"github.com/hangar-ci/hangar/services/core/view"
 )
 
 // This file is the one mapper between the domain types and the two wire
@@ -35,47 +35,12 @@ func toDroneBuild(b *model.Build) drone.Build {
 	}
 }
 
-// toWireRepo is the repository as webhooks and the API show it.
-func toWireRepo(r *model.Repo) *wire.Repository {
-	return &wire.Repository{
-		ID: r.ID, UID: r.UID, Namespace: r.Namespace, Name: r.Name, Slug: r.Slug, SCM: r.SCM,
-		HTTPURL: r.HTTPURL, SSHURL: r.SSHURL, Link: r.Link, Branch: r.Branch, Private: r.Private,
-		Visibility: r.Visibility, Active: r.Active, Config: r.Config, Trusted: r.Trusted,
-		Protected: r.Protected, IgnoreForks: r.IgnoreForks, IgnorePulls: r.IgnorePulls,
-		CancelPulls: r.CancelPulls, CancelPush: r.CancelPush, Timeout: r.Timeout, Throttle: r.Throttle,
-		Counter: r.Counter, Created: r.Created, Updated: r.Updated, Version: r.Version,
-	}
-}
-
-// toWireBuild is the build as webhooks and the API show it, with stages
-// when given.
-func toWireBuild(b *model.Build, stages []*model.Stage) *wire.Build {
-	w := &wire.Build{
-		ID: b.ID, RepoID: b.RepoID, Trigger: b.Trigger, Number: b.Number, Parent: b.Parent,
-		Status: b.Status, Error: b.Error, Event: b.Event, Action: b.Action, Link: b.Link,
-		Timestamp: b.Timestamp, Title: b.Title, Message: b.Message, Before: b.Before, After: b.After,
-		Ref: b.Ref, Fork: b.Fork, Source: b.Source, Target: b.Target, Author: b.Author,
-		AuthorName: b.AuthorName, AuthorEmail: b.AuthorEmail, AuthorAvatar: b.AuthorAvatar,
-		Sender: b.Sender, Params: b.Params, Cron: b.Cron, Deploy: b.Deploy, DeployID: b.DeployID,
-		Debug: b.Debug, Started: b.Started, Finished: b.Finished, Created: b.Created,
-		Updated: b.Updated, Version: b.Version,
-	}
-	for _, s := range stages {
-		w.Stages = append(w.Stages, toWireStage(s))
-	}
-	return w
-}
-
-func toWireStage(s *model.Stage) *wire.Stage {
-	return &wire.Stage{
-		ID: s.ID, RepoID: s.RepoID, BuildID: s.BuildID, Number: s.Number, Name: s.Name, Kind: s.Kind,
-		Type: s.Type, Status: s.Status, Error: s.Error, ErrIgnore: s.ErrIgnore, ExitCode: s.ExitCode,
-		Machine: s.Machine, OS: s.OS, Arch: s.Arch, Variant: s.Variant, Kernel: s.Kernel, Limit: s.Limit,
-		LimitRepo: s.LimitRepo, Started: s.Started, Stopped: s.Stopped, Created: s.Created,
-		Updated: s.Updated, Version: s.Version, OnSuccess: s.OnSuccess, OnFailure: s.OnFailure,
-		DependsOn: s.DependsOn, Labels: s.Labels,
-	}
-}
+// The API's and webhooks' shapes live in package view.
+var (
+	toWireRepo  = view.Repo
+	toWireBuild = view.Build
+	toWireStage = view.Stage
+)
 
 // buildFromHook starts a build from a hook (§4.2 steps 5 and 17).
 func buildFromHook(repo *model.Repo, h *model.Hook, now int64) *model.Build {

@@ -52,6 +52,9 @@ type Options struct {
 	MaxHookBody int64
 	// APIToken protects the REST API (Authorization: Bearer).
 	APIToken string
+
+	// Runners: the RPC protocol, logs, clone credentials, reaping.
+	Runner RunnerOptions
 }
 
 // OptionsFromEnv reads Options through lookup, reporting every problem at
@@ -91,6 +94,7 @@ func OptionsFromEnv(lookup envconf.Lookup, self string) (Options, error) {
 		MaxHookBody:        r.Bytes(25<<20, "HANGAR_MAX_HOOK_SIZE"),
 		APIToken:           r.String("", "HANGAR_API_TOKEN"),
 	}
+	o.Runner = runnerOptionsFromEnv(r)
 	if o.DatabaseDatasource == "" && isSQLite(o.DatabaseDriver) {
 		o.DatabaseDatasource = "file:" + filepath.Join(dataDir, "core.db")
 	}
@@ -127,6 +131,7 @@ func (o Options) check(r *envconf.Reader) {
 	r.Check(o.ServerProto == "http" || o.ServerProto == "https", "DRONE_SERVER_PROTO", "%q is not http or https", o.ServerProto)
 	r.Check(o.GitLabURL == "" || o.GitLabToken != "", "HANGAR_GITLAB_TOKEN", "must be set with HANGAR_GITLAB_URL")
 	r.Check(o.MaxHookBody > 0, "HANGAR_MAX_HOOK_SIZE", "must be positive")
+	o.Runner.check(r)
 	for _, p := range o.WebhookEvents {
 		_, err := filepath.Match(p, "")
 		r.Check(err == nil, "DRONE_WEBHOOK_EVENTS", "%q is not a valid pattern", p)

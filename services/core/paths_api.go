@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/services/core/view"
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
@@ -16,12 +17,18 @@ type buildWithPaths struct {
 	Paths *model.PathReport `json:"paths,omitempty"`
 }
 
-// writeBuild answers GET …/builds/{number}.
+// writeBuild answers GET …/builds/{number}: the build, each stage with
+// its steps, and the path report.
 func (s *service) writeBuild(w http.ResponseWriter, r *http.Request, b *model.Build, stages []*model.Stage) {
 	rep, err := s.trigger.paths.report(r.Context(), b)
 	if err != nil {
 		httperr.Write(w, r, storeError(err, "path report"))
 		return
 	}
-	wire.WriteJSON(w, http.StatusOK, buildWithPaths{Build: toWireBuild(b, stages), Paths: rep})
+	steps, err := s.store.ListSteps(r.Context(), b.ID)
+	if err != nil {
+		httperr.Write(w, r, storeError(err, "steps"))
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, buildWithPaths{Build: view.BuildSteps(b, stages, steps), Paths: rep})
 }

@@ -7,10 +7,9 @@ import (
 	"github.com/hangar-ci/hangar/services/core/model"
 )
 
-// signalScheduler is Drone's queue signal: scheduling only wakes whatever
-// hands pending stages to runners, which reads them from the store. Hangar
-// has no runner protocol yet, so the signal is counted and dropped when
-// nobody listens.
+// signalScheduler counts Drone's queue signals and drops them: what the
+// trigger's tests schedule through. The server schedules through its
+// runner queue (package queue), which wakes the parked runner polls.
 type signalScheduler struct {
 	wake      chan struct{}
 	scheduled atomic.Int64

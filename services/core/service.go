@@ -11,6 +11,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -39,11 +40,16 @@ type service struct {
 	store   Store
 	trigger *triggerer
 	hooks   *prometheus.CounterVec
+	runners *runners
 
 	// life lets Run close the database only after in-flight requests end:
 	// handlers hold it shared, shutdown takes it exclusively.
 	life   sync.RWMutex
 	closed bool
+	// base ends with the service: every request's context ends with it,
+	// so long polls and streams do not hold shutdown up.
+	base context.Context
+	stop context.CancelFunc
 }
 
 // FromEnv builds the core server from the environment.
@@ -83,8 +89,19 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		return nil, err
 	}
 	svc := s.service()
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	svc.Run = func(ctx context.Context) error {
+		reaped := make(chan struct{})
+		go func() {
+			defer close(reaped)
+			s.reap(ctx, log)
+		}()
 		<-ctx.Done()
+		s.stop() // long polls and log streams end now
+		<-reaped
 		s.life.Lock() // waits for the requests still running
 		s.closed = true
 		s.life.Unlock()
@@ -116,7 +133,10 @@ func (s *service) guard(next http.Handler) http.Handler {
 			httperr.Write(w, r, httperr.New(httperr.Unavailable, "the core server is shutting down"))
 			return
 		}
-		next.ServeHTTP(w, r)
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		defer context.AfterFunc(s.base, cancel)()
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -143,13 +163,15 @@ func newService(opts Options, env server.Env, st Store) (*service, error) {
 			convert:  convertChain(opts, hc),
 			validate: validateChain(opts, hc),
 			scms:     scms,
-			sched:    newSignalScheduler(),
 			webhook:  webhookFor(opts, hc, link),
 			statuses: &statusSender{scms: scms, name: opts.StatusName, link: link, disabled: opts.StatusDisabled},
 			paths:    newPathFilter(scms, st, opts.CacheSize),
 			now:      time.Now,
 		},
 	}
+	s.base, s.stop = context.WithCancel(context.Background())
+	s.runners = newRunners(s, env.Logger)
+	s.trigger.sched = s.runners.queue
 	if env.Registry != nil {
 		if err := env.Registry.Register(s.hooks); err != nil {
 			return nil, err
@@ -178,7 +200,9 @@ func (s *service) routes() http.Handler {
 	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/approve/{stage}", s.approveStage)
 	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/decline/{stage}", s.declineStage)
 	api.HandleFunc("PUT /api/repos/{owner}/{name}/builds/{number}/stages/{stage}", s.reportStage)
+	s.runnerRoutes(api)
 	mux.Handle("/api/", s.authorize(api))
+	mux.Handle("/rpc/v2/", s.runners.rpc.Handler())
 	return mux
 }
 

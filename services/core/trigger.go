@@ -35,6 +35,7 @@ type Store interface {
 	ListQueue(ctx context.Context) ([]*model.Stage, error)
 	UpdateStage(ctx context.Context, s *model.Stage) error
 	Ping(ctx context.Context) error
+	runnerStore
 }
 
 // Scheduler hands pending stages to runners.
@@ -172,6 +173,9 @@ func (t *triggerer) trigger(ctx context.Context, repo *model.Repo, h *model.Hook
 	}
 	// 16-19. Build and stages, in one transaction.
 	build := buildFromHook(repo, h, now)
+	// What the stages run, whatever the extensions say later; steps that
+	// path conditions skipped are disabled for the runners (paths.go).
+	build.Config = runnerConfig(ctx, cfg.Data, plan)
 	stages := stagesFor(repo, plan, verified, now)
 	if err := t.store.CreateBuild(ctx, build, stages); err != nil {
 		return nil, nil, err

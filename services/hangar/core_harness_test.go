@@ -69,6 +69,13 @@ func coreServices() []string {
 // and a fresh database of the dialect.
 func startCore(t testing.TB, dialect sqldb.Dialect, extra map[string]string) *coreHangar {
 	t.Helper()
+	return startCoreWith(t, dialect, extra, coreServices(), nil)
+}
+
+// startCoreWith is startCore with the services to run and a setup that
+// may edit the config repository copy and the environment before start.
+func startCoreWith(t testing.TB, dialect sqldb.Dialect, extra map[string]string, services []string, setup func(h *coreHangar, repoDir, hookURL string, env map[string]string)) *coreHangar {
+	t.Helper()
 	repoDir := t.TempDir()
 	if err := os.CopyFS(repoDir, os.DirFS("testdata/core-repo")); err != nil {
 		t.Fatal(err)
@@ -116,6 +123,9 @@ func startCore(t testing.TB, dialect sqldb.Dialect, extra map[string]string) *co
 	for k, v := range extra {
 		env[k] = v
 	}
+	if setup != nil {
+		setup(h, repoDir, hook.URL, env)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -123,7 +133,7 @@ func startCore(t testing.TB, dialect sqldb.Dialect, extra map[string]string) *co
 	h.URL = "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serveOn(ctx, ln, envconf.Map(env), io.Discard, false, coreServices()...) }()
+	go func() { done <- serveOn(ctx, ln, envconf.Map(env), io.Discard, false, services...) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

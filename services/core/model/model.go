@@ -107,11 +107,15 @@ type Build struct {
 	Deploy       string
 	DeployID     int64
 	Debug        bool
-	Started      int64
-	Finished     int64
-	Created      int64
-	Updated      int64
-	Version      int64
+	// Config is the YAML the trigger resolved (after config, convert and
+	// validate); the stages run it, whatever the extensions say later. It
+	// is written with the build and read back only by FindBuildConfig.
+	Config   string
+	Started  int64
+	Finished int64
+	Created  int64
+	Updated  int64
+	Version  int64
 }
 
 // Stage is one pipeline of a build.
@@ -143,6 +147,11 @@ type Stage struct {
 	OnFailure bool
 	DependsOn []string
 	Labels    map[string]string
+	// Offered is when the queue last handed the stage to a polling runner
+	// (unix seconds); it is not offered again until the offer expires.
+	Offered int64
+	// Beat is when the runner holding the stage was last heard from.
+	Beat int64
 }
 
 // Hook is what an SCM webhook or an API call asks to build (Drone's
@@ -172,4 +181,28 @@ type Hook struct {
 	Cron         string
 	Sender       string
 	Params       map[string]string
+}
+
+// Step is one step of a stage, as the runner reports it.
+type Step struct {
+	ID        int64
+	StageID   int64
+	BuildID   int64
+	Number    int
+	Name      string
+	Status    string
+	Error     string
+	ErrIgnore bool
+	ExitCode  int
+	Started   int64
+	Stopped   int64
+	Version   int64
+}
+
+// Line is one line of a step's log: its position from 0, the text with
+// its newline and the seconds since the step started (Drone's Line).
+type Line struct {
+	Pos  int    `json:"pos"`
+	Out  string `json:"out"`
+	Time int64  `json:"time"`
 }

@@ -168,6 +168,9 @@ func (s *Store) insertBuild(ctx context.Context, tx *sql.Tx, b *model.Build, sta
 	if err != nil {
 		return fmt.Errorf("inserting build: %w", err)
 	}
+	if err := s.insertConfigs(ctx, tx, []*model.Build{b}); err != nil {
+		return err
+	}
 	for _, st := range stages {
 		st.RepoID, st.BuildID, st.Version = b.RepoID, b.ID, 1
 		err := s.txRow(ctx, tx, qInsertStage, st.RepoID, st.BuildID, st.Number, st.Name, st.Kind, st.Type, st.Status,

@@ -59,6 +59,13 @@ VALUES ` + tuples(len(group), 33) + ` RETURNING id, repo_id, number`
 	}); err != nil {
 		return fmt.Errorf("inserting builds: %w", err)
 	}
+	bs := make([]*model.Build, 0, len(group))
+	for _, r := range group {
+		bs = append(bs, r.build)
+	}
+	if err := s.insertConfigs(ctx, tx, bs); err != nil {
+		return err
+	}
 	var all []*model.Stage
 	for _, r := range group {
 		for _, st := range r.stages {

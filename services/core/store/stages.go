@@ -9,7 +9,7 @@ import (
 
 const stageColumns = `id, repo_id, build_id, number, name, kind, type, status, error, errignore, exit_code,
 machine, os, arch, variant, kernel, limit_stage, limit_repo, started, stopped, created, updated, version,
-on_success, on_failure, depends_on, labels`
+on_success, on_failure, depends_on, labels, offered, beat`
 
 func scanStage(row interface{ Scan(...any) error }) (*model.Stage, error) {
 	st := new(model.Stage)
@@ -17,7 +17,7 @@ func scanStage(row interface{ Scan(...any) error }) (*model.Stage, error) {
 	err := row.Scan(&st.ID, &st.RepoID, &st.BuildID, &st.Number, &st.Name, &st.Kind, &st.Type, &st.Status,
 		&st.Error, &st.ErrIgnore, &st.ExitCode, &st.Machine, &st.OS, &st.Arch, &st.Variant, &st.Kernel, &st.Limit,
 		&st.LimitRepo, &st.Started, &st.Stopped, &st.Created, &st.Updated, &st.Version, &st.OnSuccess,
-		&st.OnFailure, &deps, &labels)
+		&st.OnFailure, &deps, &labels, &st.Offered, &st.Beat)
 	if err != nil {
 		return nil, err
 	}
@@ -29,20 +29,7 @@ func scanStage(row interface{ Scan(...any) error }) (*model.Stage, error) {
 
 // ListStages returns a build's stages by number.
 func (s *Store) ListStages(ctx context.Context, buildID int64) ([]*model.Stage, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+stageColumns+` FROM core_stages WHERE build_id = ? ORDER BY number`), buildID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Stage
-	for rows.Next() {
-		st, err := scanStage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, st)
-	}
-	return out, rows.Err()
+	return s.stages(ctx, `SELECT `+stageColumns+` FROM core_stages WHERE build_id = ? ORDER BY number`, buildID)
 }
 
 // UpdateStage writes st's state if its version is current, else ErrConflict.
@@ -70,18 +57,5 @@ func (s *Store) CountBuilds(ctx context.Context, repoID int64) (int64, error) {
 // ListQueue returns every pending or running stage, oldest first: what a
 // runner would be offered (Drone's queue).
 func (s *Store) ListQueue(ctx context.Context) ([]*model.Stage, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+stageColumns+` FROM core_stages WHERE status IN ('pending', 'running') ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Stage
-	for rows.Next() {
-		st, err := scanStage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, st)
-	}
-	return out, rows.Err()
+	return s.stages(ctx, `SELECT `+stageColumns+` FROM core_stages WHERE status IN ('pending', 'running') ORDER BY id`)
 }
