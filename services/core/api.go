@@ -2,7 +2,6 @@ package core
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -20,24 +19,6 @@ import (
 // maxAPIBody bounds an API request body.
 const maxAPIBody = 1 << 20
 
-// authorize lets through requests bearing the API token; with no token
-// configured the API is closed.
-func (s *service) authorize(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.opts.APIToken == "" {
-			httperr.Write(w, r, httperr.New(httperr.Forbidden, "the API is disabled: set HANGAR_API_TOKEN"))
-			return
-		}
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.APIToken)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="hangar"`)
-			httperr.Write(w, r, httperr.New(httperr.Unauthorized, "missing or wrong API token (Authorization: Bearer …)"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // storeError maps a store error to an HTTP error.
 func storeError(err error, what string) error {
 	switch {
@@ -49,9 +30,17 @@ func storeError(err error, what string) error {
 	return httperr.Wrap(httperr.Unavailable, err, "database unavailable")
 }
 
-// findRepo resolves /api/repos/{owner}/{name}, on the SCM named by ?scm=
-// or else on GitHub then GitLab.
+// findRepo returns the repository repoAccess resolved, or resolves it.
 func (s *service) findRepo(r *http.Request) (*model.Repo, error) {
+	if repo, ok := r.Context().Value(repoKey{}).(*model.Repo); ok {
+		return repo, nil
+	}
+	return s.lookupRepo(r)
+}
+
+// lookupRepo resolves /api/repos/{owner}/{name}, on the SCM named by ?scm=
+// or else on GitHub then GitLab.
+func (s *service) lookupRepo(r *http.Request) (*model.Repo, error) {
 	slug := r.PathValue("owner") + "/" + r.PathValue("name")
 	kinds := []string{"github", "gitlab"}
 	if k := r.URL.Query().Get("scm"); k != "" {
@@ -92,6 +81,11 @@ type repoSettings struct {
 	CancelPush  *bool   `json:"auto_cancel_pushes"`
 	Timeout     *int64  `json:"timeout"`
 	Throttle    *int64  `json:"throttle"`
+	// CancelRunning and Counter are in drone-go's RepoPatch; accepted and
+	// not kept (Hangar has no running-build auto-cancel; the counter only
+	// moves with builds).
+	CancelRunning *bool  `json:"auto_cancel_running"`
+	Counter       *int64 `json:"counter"`
 	// Secret checks the repository's webhooks and signs protected
 	// pipelines; generated on activation when empty, unless
 	// HANGAR_HOOK_SECRET is set and the repository is not protected.

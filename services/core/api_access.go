@@ -1,0 +1,202 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/hangar-ci/hangar/services/core/auth"
+	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/services/core/seal"
+	"github.com/hangar-ci/hangar/services/core/store"
+	"github.com/hangar-ci/hangar/shared/httperr"
+	"github.com/hangar-ci/hangar/shared/reqlog"
+)
+
+// Access is what a route asks of its caller in the repository.
+type Access = auth.Access
+
+// The access levels routes ask for.
+const (
+	Read        = auth.Read
+	Write       = auth.Write
+	AdminAccess = auth.Admin
+)
+
+// initAuth builds the sealer, the authenticator and the permission finder.
+func (s *service) initAuth() error {
+	sl, err := seal.New(s.opts.Auth.DatabaseSecret)
+	if err != nil {
+		return err
+	}
+	s.seal = sl
+	s.authn = &auth.Authenticator{
+		Users:    s.db,
+		Sessions: auth.NewSessions(s.opts.Auth.CookieSecret, s.opts.Auth.CookieTimeout, s.opts.ServerProto == "https"),
+	}
+	s.perms = &auth.Perms{Store: s.db, MaxAge: s.opts.Auth.PermMaxAge, Now: time.Now}
+	return nil
+}
+
+// seedUsers creates the users of DRONE_USER_CREATE and of HANGAR_API_TOKEN
+// (a machine admin named "hangar"), or brings their flags and token up to
+// date when they exist.
+func (s *service) seedUsers(ctx context.Context) error {
+	var seeds []auth.Seed
+	if s.opts.Auth.UserCreate != "" {
+		sd, err := auth.ParseSeed(s.opts.Auth.UserCreate)
+		if err != nil {
+			return fmt.Errorf("DRONE_USER_CREATE: %w", err)
+		}
+		seeds = append(seeds, sd)
+	}
+	if s.opts.APIToken != "" {
+		seeds = append(seeds, auth.Seed{Login: "hangar", Admin: true, Machine: true, Token: s.opts.APIToken})
+	}
+	for _, sd := range seeds {
+		if err := s.seedUser(ctx, sd); err != nil {
+			return fmt.Errorf("creating user %s: %w", sd.Login, err)
+		}
+	}
+	return nil
+}
+
+func (s *service) seedUser(ctx context.Context, sd auth.Seed) error {
+	now := time.Now().Unix()
+	u, err := s.db.FindUserLogin(ctx, sd.Login)
+	isNew := errors.Is(err, store.ErrNotFound)
+	if err != nil && !isNew {
+		return err
+	}
+	if isNew {
+		u = &model.User{Login: sd.Login, Active: true, Created: now}
+	}
+	u.Admin, u.Machine, u.Updated = sd.Admin, sd.Machine, now
+	if sd.Token != "" || isNew {
+		tok := sd.Token
+		if tok == "" {
+			tok = auth.NewToken()
+		}
+		if err := s.setToken(u, tok); err != nil {
+			return err
+		}
+	}
+	if isNew {
+		return s.db.CreateUser(ctx, u)
+	}
+	return s.db.UpdateUser(ctx, u)
+}
+
+// setToken gives u the API token tok: its hash to find it, and the token
+// sealed when a database key is set (so the user can read it back).
+func (s *service) setToken(u *model.User, tok string) error {
+	u.TokenHash, u.TokenSealed = auth.HashToken(tok), ""
+	if s.seal.Enabled() {
+		sealed, err := s.seal.Seal(tok)
+		if err != nil {
+			return err
+		}
+		u.TokenSealed = sealed
+	}
+	return nil
+}
+
+// loggedIn lets through authenticated callers.
+func (s *service) loggedIn(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if auth.UserFrom(r.Context()) == nil {
+			httperr.Write(w, r, errLogin)
+			return
+		}
+		h(w, r)
+	})
+}
+
+var errLogin = httperr.New(httperr.Unauthorized, "log in or send an API token (Authorization: Bearer …)")
+
+// sysAdmin lets through system administrators.
+func (s *service) sysAdmin(h http.HandlerFunc) http.Handler {
+	return s.loggedIn(func(w http.ResponseWriter, r *http.Request) {
+		if !auth.UserFrom(r.Context()).Admin {
+			httperr.Write(w, r, httperr.New(httperr.Forbidden, "administrators only"))
+			return
+		}
+		h(w, r)
+	})
+}
+
+type repoKey struct{}
+
+// repoAccess resolves /{owner}/{name}, checks the caller's access to it
+// and hands the repository to h through the context. A repository the
+// caller may not read is reported as missing to logged-in users, as Drone
+// does, so private names do not leak.
+func (s *service) repoAccess(need Access, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		repo, err := s.lookupRepo(r)
+		if err != nil {
+			httperr.Write(w, r, err)
+			return
+		}
+		u := auth.UserFrom(r.Context())
+		perm, err := s.perms.Find(r.Context(), u, repo)
+		if err != nil {
+			httperr.Write(w, r, httperr.Wrap(httperr.Unavailable, err, "permissions unavailable"))
+			return
+		}
+		got := auth.Level(u, repo, perm)
+		switch {
+		case got >= need:
+		case u == nil:
+			httperr.Write(w, r, errLogin)
+			return
+		case got < Read:
+			httperr.Write(w, r, httperr.New(httperr.NotFound, "repository %s not found", r.PathValue("owner")+"/"+r.PathValue("name")))
+			return
+		default:
+			httperr.Write(w, r, httperr.New(httperr.Forbidden, "%s access to %s needed, you have %s", need, repo.Slug, got))
+			return
+		}
+		reqlog.Annotate(r.Context(), slog.String("repo", repo.Slug))
+		h(w, r.WithContext(context.WithValue(r.Context(), repoKey{}, repo)))
+	})
+}
+
+// enableAccess guards POST /api/repos/{owner}/{name}: admin access to a
+// known repository; only system administrators add an unknown one.
+func (s *service) enableAccess(h http.HandlerFunc) http.Handler {
+	checked := s.repoAccess(AdminAccess, h)
+	return s.loggedIn(func(w http.ResponseWriter, r *http.Request) {
+		_, err := s.lookupRepo(r)
+		if httperr.Status(err) == http.StatusNotFound && auth.UserFrom(r.Context()).Admin {
+			h(w, r)
+			return
+		}
+		checked.ServeHTTP(w, r)
+	})
+}
+
+// orgAccess guards organisation secrets: system administrators, the user
+// whose login the namespace is, and administrators of a repository of the
+// namespace.
+func (s *service) orgAccess(h http.HandlerFunc) http.Handler {
+	return s.loggedIn(func(w http.ResponseWriter, r *http.Request) {
+		u, ns := auth.UserFrom(r.Context()), r.PathValue("namespace")
+		ok := u.Admin || u.Login == ns
+		if !ok {
+			var err error
+			if ok, err = s.db.NamespaceAdmin(r.Context(), u.ID, ns); err != nil {
+				httperr.Write(w, r, storeError(err, "permissions"))
+				return
+			}
+		}
+		if !ok {
+			httperr.Write(w, r, httperr.New(httperr.Forbidden, "administrators of %s only", ns))
+			return
+		}
+		h(w, r)
+	})
+}

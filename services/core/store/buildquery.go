@@ -1,0 +1,53 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hangar-ci/hangar/services/core/model"
+)
+
+// BuildFilter narrows a repository's build list; empty fields match all.
+// Branch matches the build's target branch, as Drone's branch lists do.
+type BuildFilter struct {
+	Branch, Event, Status, Author string
+}
+
+// FilterBuilds returns a repository's builds matching f, newest first.
+func (s *Store) FilterBuilds(ctx context.Context, repoID int64, f BuildFilter, limit, offset int) ([]*model.Build, error) {
+	where, args := []string{"repo_id = ?"}, []any{repoID}
+	for _, c := range []struct{ column, value string }{
+		{"target", f.Branch}, {"event", f.Event}, {"status", f.Status}, {"author", f.Author},
+	} {
+		if c.value != "" {
+			where, args = append(where, c.column+" = ?"), append(args, c.value)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+buildColumns+` FROM core_builds WHERE `+strings.Join(where, " AND ")+`
+ORDER BY number DESC LIMIT ? OFFSET ?`), append(args, limit, offset)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Build
+	for rows.Next() {
+		b, err := scanBuild(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// LatestBuild returns the repository's newest build, of a ref when ref is
+// set (Drone's builds/latest?ref=, ?branch= being refs/heads/<branch>).
+func (s *Store) LatestBuild(ctx context.Context, repoID int64, ref string) (*model.Build, error) {
+	query, args := `SELECT `+buildColumns+` FROM core_builds WHERE repo_id = ? ORDER BY number DESC LIMIT 1`, []any{repoID}
+	if ref != "" {
+		query, args = `SELECT `+buildColumns+` FROM core_builds WHERE repo_id = ? AND ref = ? ORDER BY number DESC LIMIT 1`, []any{repoID, ref}
+	}
+	b, err := scanBuild(s.db.QueryRowContext(ctx, s.q(query), args...))
+	return b, notFound(err, fmt.Sprintf("latest build of %q", ref))
+}

@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/hangar-ci/hangar/services/core/model"
+)
+
+// FindPerm returns what the user may do in the repository, as last synced.
+func (s *Store) FindPerm(ctx context.Context, userID, repoID int64) (*model.Perm, error) {
+	p := &model.Perm{UserID: userID, RepoID: repoID}
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT can_pull, can_push, can_admin, synced FROM core_perms
+WHERE user_id = ? AND repo_id = ?`), userID, repoID).Scan(&p.Pull, &p.Push, &p.Admin, &p.Synced)
+	return p, notFound(err, "permission")
+}
+
+// PutPerm inserts or replaces a permission.
+func (s *Store) PutPerm(ctx context.Context, p *model.Perm) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO core_perms (user_id, repo_id, can_pull, can_push, can_admin, synced)
+VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, repo_id) DO UPDATE SET can_pull = excluded.can_pull,
+can_push = excluded.can_push, can_admin = excluded.can_admin, synced = excluded.synced`),
+		p.UserID, p.RepoID, p.Pull, p.Push, p.Admin, p.Synced)
+	return err
+}
+
+// ListUserRepos returns the repositories the user may pull, by slug.
+func (s *Store) ListUserRepos(ctx context.Context, userID int64) ([]*model.Repo, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+prefixed("r.", repoColumns)+` FROM core_repos r
+JOIN core_perms p ON p.repo_id = r.id WHERE p.user_id = ? AND p.can_pull ORDER BY r.slug_key, r.scm`), userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Repo
+	for rows.Next() {
+		r, err := scanRepo(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// NamespaceAdmin reports whether the user administers at least one
+// repository of namespace (what organisation secrets ask of a member).
+func (s *Store) NamespaceAdmin(ctx context.Context, userID int64, namespace string) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM core_perms p JOIN core_repos r ON r.id = p.repo_id
+WHERE p.user_id = ? AND p.can_admin AND LOWER(r.namespace) = LOWER(?)`), userID, namespace).Scan(&n)
+	return n > 0, err
+}
+
+// prefixed qualifies every column of a column list with prefix.
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}

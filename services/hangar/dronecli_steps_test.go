@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/hangar-ci/hangar/shared/wire"
+)
+
+// cliBuilds drives builds with the CLI: create, list with filters, info,
+// last, restart, stop, approve, decline, promote and rollback.
+func cliBuilds(t *testing.T, cli *droneCLI, h *coreHangar) {
+	wantLines(t, "build create", cli.run("build", "create", "Codertocat/cli", "--branch", "master", "--param", "SIZE=large"),
+		"Number: 1", "Status: pending", "Event: custom", "Branch: master", "Ref: refs/heads/master")
+	wantLines(t, "build create", cli.run("build", "create", "Codertocat/cli", "--branch", "develop"), "Number: 2", "Branch: develop")
+	wantLines(t, "build ls", cli.run("build", "ls", "Codertocat/cli"), "Build #2", "Branch: develop", "Build #1", "Branch: master")
+	if out := cli.run("build", "ls", "Codertocat/cli", "--branch", "master"); !strings.Contains(out, "Build #1") || strings.Contains(out, "Build #2") {
+		t.Errorf("build ls --branch master: want build 1 alone, got:\n%s", out)
+	}
+	if out := cli.run("build", "ls", "Codertocat/cli", "--event", "push"); strings.Contains(out, "Build #") {
+		t.Errorf("build ls --event push: want none, got:\n%s", out)
+	}
+	wantLines(t, "build ls --status", cli.run("build", "ls", "Codertocat/cli", "--status", "pending", "--limit", "1"), "Build #2")
+	wantLines(t, "build info", cli.run("build", "info", "Codertocat/cli", "1"), "Number: 1", "Status: pending", "Event: custom", "Branch: master")
+	wantLines(t, "build last", cli.run("build", "last", "Codertocat/cli", "--branch", "develop"), "Number: 2", "Branch: develop")
+	wantLines(t, "build last", cli.run("build", "last", "Codertocat/cli"), "Number: 1", "Branch: master")
+	wantLines(t, "build restart", cli.run("build", "restart", "Codertocat/cli", "1"), "Number: 3", "Event: custom", "Branch: master")
+	wantLines(t, "build stop", cli.run("build", "stop", "Codertocat/cli", "3"), "Stopping build Codertocat/cli#3")
+	wantLines(t, "build info", cli.run("build", "info", "Codertocat/cli", "3"), "Number: 3", "Status: killed")
+	wantLines(t, "build promote", cli.run("build", "promote", "Codertocat/cli", "1", "production"), "Number: 4", "Event: promote")
+	cli.run("build", "rollback", "Codertocat/cli", "1", "production")
+	b := h.build("Codertocat/cli", 5)
+	if b.Event != "rollback" || b.Deploy != "production" || len(b.Stages) != 1 || b.Stages[0].Name != "undo" {
+		t.Errorf("build rollback: got %s to %q with %v, want rollback to production with stage undo", b.Event, b.Deploy, coreStagesOf(&b))
+	}
+	if b := h.build("Codertocat/cli", 1); b.Params["SIZE"] != "large" {
+		t.Errorf("build create --param: got params %v, want SIZE=large", b.Params)
+	}
+
+	// The server filters too (the CLI filters one page on its side).
+	var list []wire.Build
+	if code := h.api(http.MethodGet, "/repos/Codertocat/cli/builds?branch=master&event=custom&per_page=1", nil, &list); code != http.StatusOK || len(list) != 1 || list[0].Number != 3 {
+		t.Errorf("?branch=master&event=custom&per_page=1: got %d %v, want build 3", code, list)
+	}
+	if code := h.api(http.MethodGet, "/repos/Codertocat/cli/builds?status=killed", nil, &list); code != http.StatusOK || len(list) != 1 || list[0].Number != 3 {
+		t.Errorf("?status=killed: got %d %v, want build 3", code, list)
+	}
+
+	// Approve and decline on a repository whose policy blocks its builds.
+	for range 2 {
+		if res := h.postGitHub("push", corePayload(t, "github/push.json", coreGitHubRepo("blocked")), coreHookKey); res.Build == nil || res.Build.Stages[0].Status != "blocked" {
+			t.Fatalf("push to blocked: got %d %s, want a blocked build", res.Status, res.Body)
+		}
+	}
+	wantLines(t, "build approve", cli.run("build", "approve", "Codertocat/blocked", "1", "1"), "Approving build Codertocat/blocked#1")
+	if b := h.build("Codertocat/blocked", 1); b.Stages[0].Status != "pending" {
+		t.Errorf("after approve: stage 1 is %s, want pending", b.Stages[0].Status)
+	}
+	wantLines(t, "build decline", cli.run("build", "decline", "Codertocat/blocked", "2", "1"), "Declining build Codertocat/blocked#2")
+	wantLines(t, "build info", cli.run("build", "info", "Codertocat/blocked", "2"), "Number: 2", "Status: declined")
+	if out, err := cli.try("build", "approve", "Codertocat/blocked", "1", "1"); err == nil || !strings.Contains(out, "409") {
+		t.Errorf("approving twice: got %v %q, want 409", err, out)
+	}
+}
+
+// cliSecrets manages repository and organisation secrets.
+func cliSecrets(t *testing.T, cli *droneCLI, h *coreHangar) {
+	cli.run("secret", "add", "--repository", "Codertocat/cli", "--name", "password", "--data", cliRepoSecret)
+	cli.run("secret", "add", "--repository", "Codertocat/cli", "--name", "token", "--data", cliRepoSecret, "--allow-pull-request")
+	wantLines(t, "secret ls", cli.run("secret", "ls", "Codertocat/cli"), "password", "Pull Request Read:  false", "token", "Pull Request Read:  true")
+	wantLines(t, "secret info", cli.run("secret", "info", "--repository", "Codertocat/cli", "--name", "token"), "token", "Pull Request Read:  true")
+	cliSealed(t, h, cliRepoSecret)
+	cli.run("secret", "update", "--repository", "Codertocat/cli", "--name", "password", "--data", cliRepoSecret2, "--allow-pull-request")
+	wantLines(t, "secret info", cli.run("secret", "info", "--repository", "Codertocat/cli", "--name", "password"), "password", "Pull Request Read:  true")
+	if out, err := cli.try("secret", "add", "--repository", "Codertocat/cli", "--name", "password", "--data", cliRepoSecret); err == nil || !strings.Contains(out, "409") {
+		t.Errorf("adding a secret twice: got %v %q, want 409", err, out)
+	}
+	cli.run("secret", "rm", "--repository", "Codertocat/cli", "--name", "token")
+	if out := cli.run("secret", "ls", "Codertocat/cli"); strings.Contains(out, "token") || !strings.Contains(out, "password") {
+		t.Errorf("secret ls after rm: want password alone, got:\n%s", out)
+	}
+
+	cli.run("orgsecret", "add", "Codertocat", "docker_password", cliOrgSecret)
+	wantLines(t, "orgsecret ls", cli.run("orgsecret", "ls"), "docker_password", "Organization:       Codertocat")
+	wantLines(t, "orgsecret ls --filter", cli.run("orgsecret", "ls", "--filter", "Codertocat"), "docker_password")
+	wantLines(t, "orgsecret info", cli.run("orgsecret", "info", "Codertocat", "docker_password"), "docker_password", "Pull Request Read:  false")
+	cliSealed(t, h, cliOrgSecret)
+	cli.run("orgsecret", "update", "Codertocat", "docker_password", cliOrgSecret2, "--allow-pull-request")
+	wantLines(t, "orgsecret info", cli.run("orgsecret", "info", "Codertocat", "docker_password"), "docker_password", "Pull Request Read:  true")
+	cli.run("orgsecret", "rm", "Codertocat", "docker_password")
+	if out := cli.run("orgsecret", "ls"); strings.Contains(out, "docker_password") {
+		t.Errorf("orgsecret ls after rm still lists it:\n%s", out)
+	}
+}
+
+// cliCron manages cron jobs and runs one.
+func cliCron(t *testing.T, cli *droneCLI) {
+	cli.run("cron", "add", "Codertocat/cli", "nightly", "0 0 1 * * *", "--branch", "master")
+	if out, err := cli.try("cron", "add", "Codertocat/cli", "bad", "every day"); err == nil || !strings.Contains(out, "400") {
+		t.Errorf("cron add with a bad expression: got %v %q, want 400", err, out)
+	}
+	wantLines(t, "cron ls", cli.run("cron", "ls", "Codertocat/cli"), "nightly", "Expr: 0 0 1 * * *", "Next: ")
+	wantLines(t, "cron info", cli.run("cron", "info", "Codertocat/cli", "nightly"), "nightly", "Expr: 0 0 1 * * *")
+	cli.run("cron", "exec", "Codertocat/cli", "nightly")
+	wantLines(t, "build last after cron exec", cli.run("build", "last", "Codertocat/cli"), "Event: cron", "Branch: master")
+	cli.run("cron", "rm", "Codertocat/cli", "nightly")
+	if out := cli.run("cron", "ls", "Codertocat/cli"); strings.Contains(out, "nightly") {
+		t.Errorf("cron ls after rm still lists it:\n%s", out)
+	}
+}
+
+// cliSetting reads a server setting straight from the database.
+func cliSetting(t *testing.T, h *coreHangar, name string) string {
+	t.Helper()
+	var v string
+	if err := h.DB(t).QueryRowContext(context.Background(), "SELECT value FROM core_settings WHERE name = ?", name).Scan(&v); err != nil {
+		t.Fatalf("setting %s: %v", name, err)
+	}
+	return v
+}
+
+
+// cliSealed checks the raw secret column: every value sealed, none equal
+// to or holding the plain value.
+func cliSealed(t *testing.T, h *coreHangar, plain string) {
+	t.Helper()
+	rows, err := h.DB(t).QueryContext(context.Background(), "SELECT name, data_sealed FROM core_secrets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var name, data string
+		if err := rows.Scan(&name, &data); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if data == "" || strings.Contains(data, plain) {
+			t.Errorf("secret %s is stored as %q: want it sealed", name, data)
+		}
+	}
+	if n == 0 {
+		t.Error("no secret in the database")
+	}
+}
