@@ -35,9 +35,10 @@ func (s *service) initAuth() error {
 	s.seal = sl
 	s.authn = &auth.Authenticator{
 		Users:    s.db,
-		Sessions: auth.NewSessions(s.opts.Auth.CookieSecret, s.opts.Auth.CookieTimeout, s.opts.ServerProto == "https"),
+		Sessions: auth.NewSessions(cookieSecret(s.opts.Auth.CookieSecret), s.opts.Auth.CookieTimeout, s.opts.ServerProto == "https"),
 	}
 	s.perms = &auth.Perms{Store: s.db, MaxAge: s.opts.Auth.PermMaxAge, Now: time.Now}
+	s.initLogin()
 	return nil
 }
 

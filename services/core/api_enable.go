@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/hangar-ci/hangar/services/core/auth"
+	"github.com/hangar-ci/hangar/services/core/login"
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -24,6 +26,10 @@ func (s *service) enableRepo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !repo.Active {
+		if err := s.addHook(r, repo); err != nil {
+			httperr.Write(w, r, err)
+			return
+		}
 		repo.Active, repo.Updated = true, s.trigger.now().Unix()
 		if err := s.store.UpdateRepo(r.Context(), repo); err != nil {
 			httperr.Write(w, r, storeError(err, "repository "+repo.Slug))
@@ -49,10 +55,30 @@ func (s *service) addRepo(w http.ResponseWriter, r *http.Request) {
 		Namespace: ns, Name: name, Slug: ns + "/" + name, SCM: kind, Config: ".drone.yml", Branch: "main",
 		Visibility: "private", Private: true, Active: true, Timeout: 60, Secret: randomSecret(), Created: now, Updated: now,
 	}
+	if err := s.addHook(r, repo); err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
 	if err := s.store.CreateRepo(r.Context(), repo); err != nil {
 		httperr.Write(w, r, storeError(err, "repository "+repo.Slug))
 		return
 	}
 	s.repoEvent(r, repo, wire.ActionEnabled)
 	wire.WriteJSON(w, http.StatusOK, toWireRepo(repo))
+}
+
+// addHook creates the repository's webhook on its SCM with the caller's
+// own token, as Drone does on activation; a caller without a token on
+// that SCM (a machine user) activates without it, and the webhook is then
+// configured by hand with the repository's secret.
+func (s *service) addHook(r *http.Request, repo *model.Repo) error {
+	u := auth.UserFrom(r.Context())
+	if s.tokens == nil || u == nil || u.SCM != repo.SCM || u.SCMTokenSealed == "" {
+		return nil
+	}
+	link := s.opts.ServerProto + "://" + s.opts.ServerHost + "/hook"
+	if err := (login.PermSource{Tokens: s.tokens}).AddHook(r.Context(), u, repo, link); err != nil {
+		return httperr.Wrap(httperr.Unavailable, err, "creating the webhook on %s failed: %v", repo.SCM, err)
+	}
+	return nil
 }

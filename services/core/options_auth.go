@@ -23,6 +23,10 @@ type AuthOptions struct {
 	CookieTimeout time.Duration
 	// PermMaxAge bounds how old a synced SCM permission may be.
 	PermMaxAge time.Duration
+	// OAuth2 applications for login; an empty client id disables that
+	// SCM's login. The servers are GitHubURL and GitLabURL.
+	GitHubClientID, GitHubClientSecret string
+	GitLabClientID, GitLabClientSecret string
 	// CronInterval is how often the cron scheduler looks for due jobs
 	// (0 disables it).
 	CronInterval time.Duration
@@ -38,6 +42,10 @@ func authFromEnv(r *envconf.Reader) AuthOptions {
 		CookieTimeout:      r.Duration(720*time.Hour, "DRONE_COOKIE_TIMEOUT"),
 		PermMaxAge:         r.Duration(time.Hour, "HANGAR_PERM_MAX_AGE"),
 		CronInterval:       r.Duration(30*time.Second, "DRONE_CRON_INTERVAL"),
+		GitHubClientID:     r.String("", "DRONE_GITHUB_CLIENT_ID"),
+		GitHubClientSecret: r.String("", "DRONE_GITHUB_CLIENT_SECRET"),
+		GitLabClientID:     r.String("", "DRONE_GITLAB_CLIENT_ID"),
+		GitLabClientSecret: r.String("", "DRONE_GITLAB_CLIENT_SECRET"),
 	}
 }
 
@@ -48,5 +56,8 @@ func (o AuthOptions) check(r *envconf.Reader) {
 		r.Check(err == nil, "DRONE_USER_CREATE", "%v", err)
 	}
 	r.Check(o.CookieSecret == "" || len(o.CookieSecret) >= 16, "DRONE_COOKIE_SECRET", "must be at least 16 bytes")
+	r.Check(o.GitHubClientID == "" || o.GitHubClientSecret != "", "DRONE_GITHUB_CLIENT_SECRET", "must be set with DRONE_GITHUB_CLIENT_ID")
+	r.Check(o.GitLabClientID == "" || o.GitLabClientSecret != "", "DRONE_GITLAB_CLIENT_SECRET", "must be set with DRONE_GITLAB_CLIENT_ID")
+	r.Check(o.GitHubClientID == "" && o.GitLabClientID == "" || o.DatabaseSecret != "", "DRONE_DATABASE_SECRET", "must be set for login (users' SCM tokens are sealed with it)")
 	r.Check(o.CookieTimeout >= 0 && o.PermMaxAge >= 0 && o.CronInterval >= 0, "DRONE_COOKIE_TIMEOUT", "durations must not be negative")
 }

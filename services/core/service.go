@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hangar-ci/hangar/services/core/auth"
+	"github.com/hangar-ci/hangar/services/core/login"
 	"github.com/hangar-ci/hangar/services/core/seal"
 	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/shared/envconf"
@@ -43,6 +44,7 @@ type service struct {
 	seal    *seal.Sealer
 	authn   *auth.Authenticator
 	perms   *auth.Perms
+	tokens  *login.Tokens // users' SCM tokens; nil without login
 	log     *slog.Logger
 	trigger *triggerer
 	hooks   *prometheus.CounterVec
@@ -203,6 +205,7 @@ func newService(opts Options, env server.Env, st *store.Store) (*service, error)
 func (s *service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /hook", s.hook)
+	s.loginRoutes(mux)
 	api := http.NewServeMux()
 	s.apiRoutes(api)
 	s.runnerRoutes(api)
