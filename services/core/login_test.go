@@ -208,11 +208,11 @@ func TestLoginPermissionsAndHooks(t *testing.T) {
 				method, path string
 				want         int
 			}{
-				{"GET", "/api/repos/"+enc+"/app/builds", 200},
-				{"GET", "/api/repos/"+enc+"/app/secrets", 200},
-				{"PATCH", "/api/repos/"+enc+"/app", 403},
-				{"GET", "/api/repos/"+enc+"/hidden", 404},
-				{"POST", "/api/repos/"+enc+"/tool", 200},
+				{"GET", "/api/repos/" + enc + "/app/builds", 200},
+				{"GET", "/api/repos/" + enc + "/app/secrets", 200},
+				{"PATCH", "/api/repos/" + enc + "/app", 403},
+				{"GET", "/api/repos/" + enc + "/hidden", 404},
+				{"POST", "/api/repos/" + enc + "/tool", 200},
 			}
 			for _, tt := range tests {
 				if got := get(tt.method, tt.path); got != tt.want {

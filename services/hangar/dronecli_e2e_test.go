@@ -23,10 +23,10 @@ const (
 	cliAdminToken = "cli-admin-token-0123456789abcdef"
 	cliDBSecret   = "cli-database-secret-0123456789ab"
 	// cliSecretValues must never appear outside the database, sealed.
-	cliRepoSecret = "repo-secret-VALUE-7f3a9c"
+	cliRepoSecret  = "repo-secret-VALUE-7f3a9c"
 	cliRepoSecret2 = "repo-secret-UPDATED-b81e"
-	cliOrgSecret  = "org-secret-VALUE-41d2aa"
-	cliOrgSecret2 = "org-secret-UPDATED-99c0"
+	cliOrgSecret   = "org-secret-VALUE-41d2aa"
+	cliOrgSecret2  = "org-secret-UPDATED-99c0"
 )
 
 // droneBin is bin/drone at the module root, built by scripts/tools.

@@ -121,7 +121,6 @@ func cliSetting(t *testing.T, h *coreHangar, name string) string {
 	return v
 }
 
-
 // cliSealed checks the raw secret column: every value sealed, none equal
 // to or holding the plain value.
 func cliSealed(t *testing.T, h *coreHangar, plain string) {
