@@ -82,3 +82,19 @@ func (s *service) addHook(r *http.Request, repo *model.Repo) error {
 	}
 	return nil
 }
+
+// repairRepo is POST …/repair: the webhook is created again on the SCM
+// with the caller's token.
+func (s *service) repairRepo(w http.ResponseWriter, r *http.Request) {
+	repo, _ := s.findRepo(r)
+	u := auth.UserFrom(r.Context())
+	if s.tokens == nil || u.SCM != repo.SCM || u.SCMTokenSealed == "" {
+		httperr.Write(w, r, httperr.New(httperr.Conflict, "repair needs your own token on %s: sign in through %s, or set the webhook by hand", repo.SCM, repo.SCM))
+		return
+	}
+	if err := s.addHook(r, repo); err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

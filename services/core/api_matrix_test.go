@@ -73,6 +73,7 @@ var matrixRoutes = []struct{ method, path, need string }{
 	{"DELETE", "/api/repos/octo/private/cron/c1", write},
 	{"GET", "/api/badges/octo/private/status.svg", anyone},
 	{"GET", "/api/badges/octo/private/cc.xml", read},
+	{"POST", "/api/repos/octo/private/repair", admin},
 	{"DELETE", "/api/repos/octo/private", admin},
 }
 

@@ -36,6 +36,7 @@ func (s *service) apiRoutes(api *http.ServeMux) {
 	repo("PATCH /api/repos/{owner}/{name}", AdminAccess, s.updateRepo)
 	api.Handle("POST /api/repos/{owner}/{name}", s.enableAccess(s.enableRepo))
 	repo("DELETE /api/repos/{owner}/{name}", AdminAccess, s.deactivateRepo)
+	repo("POST /api/repos/{owner}/{name}/repair", AdminAccess, s.repairRepo)
 
 	// Builds.
 	repo("GET /api/repos/{owner}/{name}/builds", Read, s.listBuilds)

@@ -59,11 +59,16 @@ func (s *service) rotateToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // listUserRepos is GET /api/user/repos: the repositories the caller may
-// pull, every repository for system administrators. POST (Drone's sync)
-// answers the same list: permissions are synced per repository as they
-// are used, bounded by HANGAR_PERM_MAX_AGE.
+// pull, every repository for system administrators. POST first syncs the
+// caller's repositories and permissions from the SCM (Drone's sync).
 func (s *service) listUserRepos(w http.ResponseWriter, r *http.Request) {
 	u := auth.UserFrom(r.Context())
+	if r.Method == http.MethodPost {
+		if err := s.syncRepos(r.Context(), u); err != nil {
+			httperr.Write(w, r, httperr.Wrap(httperr.Unavailable, err, "syncing repositories from %s failed", u.SCM))
+			return
+		}
+	}
 	var (
 		repos []*model.Repo
 		err   error

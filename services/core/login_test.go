@@ -213,6 +213,8 @@ func TestLoginPermissionsAndHooks(t *testing.T) {
 				{"PATCH", "/api/repos/" + enc + "/app", 403},
 				{"GET", "/api/repos/" + enc + "/hidden", 404},
 				{"POST", "/api/repos/" + enc + "/tool", 200},
+				{"POST", "/api/repos/" + enc + "/tool/repair", 204},
+				{"POST", "/api/repos/" + enc + "/app/repair", 403},
 			}
 			for _, tt := range tests {
 				if got := get(tt.method, tt.path); got != tt.want {
@@ -224,8 +226,20 @@ func TestLoginPermissionsAndHooks(t *testing.T) {
 			}
 			repo, _ := s.Store.FindRepoSlug(context.Background(), kind, ns+"/tool")
 			hooks := s.SCM.Hooks()
-			if len(hooks) != 1 || hooks[0].Slug != ns+"/tool" || !strings.HasSuffix(hooks[0].URL, "/hook") || hooks[0].Secret != repo.Secret || !repo.Active {
-				t.Errorf("webhook on activation: got %+v (repo active %v), want one hook on the tool repository with the repository secret", hooks, repo.Active)
+			if len(hooks) != 2 || hooks[1] != hooks[0] || hooks[0].Slug != ns+"/tool" || !strings.HasSuffix(hooks[0].URL, "/hook") || hooks[0].Secret != repo.Secret || !repo.Active {
+				t.Errorf("webhook on activation: got %+v (repo active %v), want the hook on the tool repository, then again by repair, with the repository secret", hooks, repo.Active)
+			}
+			// Sync: a repository only the SCM knew becomes known, inactive,
+			// with the user's permission.
+			s.SCM.AddAccount(coretest.Account{Login: "alice", Access: map[string]string{ns + "/app": "push", ns + "/tool": "admin", ns + "/fresh": "pull"}})
+			if got := get("POST", "/api/user/repos"); got != 200 {
+				t.Errorf("sync: got %d, want 200", got)
+			}
+			if fresh, err := s.Store.FindRepoSlug(context.Background(), kind, ns+"/fresh"); err != nil || fresh.Active || fresh.Branch != "main" || fresh.HTTPURL == "" {
+				t.Errorf("synced repository: got %+v %v, want it known and inactive", fresh, err)
+			}
+			if got := get("GET", "/api/repos/"+enc+"/fresh"); got != 200 {
+				t.Errorf("reading the synced repository: got %d, want 200", got)
 			}
 			u, _ := s.Store.FindUserLogin(context.Background(), "alice")
 			app, _ := s.Store.FindRepoSlug(context.Background(), kind, ns+"/app")

@@ -208,9 +208,35 @@ func (o *OAuth) api(w http.ResponseWriter, r *http.Request, a *Account, path str
 			}
 		}
 		writeJSON(w, http.StatusOK, out)
+	case r.Method == http.MethodGet && (path == "user/repos" || path == "projects"):
+		o.listRepos(w, r, a)
 	default:
 		o.repoAPI(w, r, a, path)
 	}
+}
+
+// listRepos answers GET user/repos (GitHub) or projects?membership=true
+// (GitLab): the caller's repositories, one page.
+func (o *OAuth) listRepos(w http.ResponseWriter, r *http.Request, a *Account) {
+	if r.URL.Query().Get("page") != "1" {
+		writeJSON(w, http.StatusOK, []any{})
+		return
+	}
+	out := []map[string]any{}
+	for slug, access := range a.Access {
+		ns, name := slug[:strings.LastIndexByte(slug, '/')], slug[strings.LastIndexByte(slug, '/')+1:]
+		if o.kind == "github" {
+			out = append(out, map[string]any{"name": name, "full_name": slug, "owner": map[string]string{"login": ns}, "private": true,
+				"visibility": "private", "html_url": "https://github.example/" + slug, "clone_url": "https://github.example/" + slug + ".git",
+				"ssh_url": "git@github.example:" + slug + ".git", "default_branch": "main",
+				"permissions": map[string]bool{"admin": access == "admin", "push": access != "pull", "pull": true}})
+			continue
+		}
+		out = append(out, map[string]any{"path": name, "path_with_namespace": slug, "visibility": "private", "web_url": "https://gitlab.example/" + slug,
+			"http_url_to_repo": "https://gitlab.example/" + slug + ".git", "ssh_url_to_repo": "git@gitlab.example:" + slug + ".git",
+			"default_branch": "main", "permissions": map[string]any{"project_access": map[string]int{"access_level": levels[access]}, "group_access": nil}})
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // repoAPI answers GET repos/{o}/{n} (GitHub) or projects/{id} (GitLab)

@@ -2,6 +2,7 @@ package login
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -79,4 +80,41 @@ func (g *gitHub) AddHook(ctx context.Context, hc *http.Client, slug, url, secret
 		"events": []string{"push", "pull_request", "create", "delete", "deployment"},
 		"config": map[string]string{"url": url, "secret": secret, "content_type": "json", "insecure_ssl": "0"},
 	})
+}
+
+func (g *gitHub) Repos(ctx context.Context, hc *http.Client) ([]Remote, error) {
+	var out []Remote
+	for page := 1; len(out) < maxRepos; page++ {
+		var list []struct {
+			Name     string `json:"name"`
+			FullName string `json:"full_name"`
+			Owner    struct {
+				Login string `json:"login"`
+			} `json:"owner"`
+			Private     bool   `json:"private"`
+			Visibility  string `json:"visibility"`
+			HTMLURL     string `json:"html_url"`
+			CloneURL    string `json:"clone_url"`
+			SSHURL      string `json:"ssh_url"`
+			Branch      string `json:"default_branch"`
+			Permissions struct {
+				Admin, Push, Pull bool
+			} `json:"permissions"`
+		}
+		if err := getJSON(ctx, hc, fmt.Sprintf("%suser/repos?per_page=100&page=%d", g.api, page), &list); err != nil {
+			return nil, err
+		}
+		for _, r := range list {
+			vis := r.Visibility
+			if vis == "" {
+				vis = map[bool]string{true: "private", false: "public"}[r.Private]
+			}
+			out = append(out, Remote{Namespace: r.Owner.Login, Name: r.Name, Link: r.HTMLURL, HTTPURL: r.CloneURL, SSHURL: r.SSHURL,
+				Branch: r.Branch, Visibility: vis, Private: r.Private, Pull: r.Permissions.Pull, Push: r.Permissions.Push, Admin: r.Permissions.Admin})
+		}
+		if len(list) < 100 {
+			break
+		}
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package login
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -72,21 +73,26 @@ const (
 	maintainer = 40
 )
 
-func (g *gitLab) Perm(ctx context.Context, hc *http.Client, slug string) (bool, bool, bool, error) {
-	var p struct {
-		Visibility  string `json:"visibility"`
-		Permissions struct {
-			Project *struct {
-				Level int `json:"access_level"`
-			} `json:"project_access"`
-			Group *struct {
-				Level int `json:"access_level"`
-			} `json:"group_access"`
-		} `json:"permissions"`
-	}
-	if err := getJSON(ctx, hc, g.project(slug), &p); err != nil {
-		return false, false, false, err
-	}
+// glProject is a project as GitLab's API shows it.
+type glProject struct {
+	FullPath    string `json:"path_with_namespace"`
+	Visibility  string `json:"visibility"`
+	WebURL      string `json:"web_url"`
+	HTTPURL     string `json:"http_url_to_repo"`
+	SSHURL      string `json:"ssh_url_to_repo"`
+	Branch      string `json:"default_branch"`
+	Permissions struct {
+		Project *struct {
+			Level int `json:"access_level"`
+		} `json:"project_access"`
+		Group *struct {
+			Level int `json:"access_level"`
+		} `json:"group_access"`
+	} `json:"permissions"`
+}
+
+// access maps the project's access levels to pull, push and admin.
+func (p *glProject) access() (bool, bool, bool) {
 	level := 0
 	if a := p.Permissions.Project; a != nil {
 		level = a.Level
@@ -94,7 +100,48 @@ func (g *gitLab) Perm(ctx context.Context, hc *http.Client, slug string) (bool, 
 	if a := p.Permissions.Group; a != nil && a.Level > level {
 		level = a.Level
 	}
-	return level >= reporter || p.Visibility != "private", level >= developer, level >= maintainer, nil
+	return level >= reporter || p.Visibility != "private", level >= developer, level >= maintainer
+}
+
+func (g *gitLab) Perm(ctx context.Context, hc *http.Client, slug string) (bool, bool, bool, error) {
+	var p glProject
+	if err := getJSON(ctx, hc, g.project(slug), &p); err != nil {
+		return false, false, false, err
+	}
+	pull, push, admin := p.access()
+	return pull, push, admin, nil
+}
+
+func (g *gitLab) Repos(ctx context.Context, hc *http.Client) ([]Remote, error) {
+	var out []Remote
+	for page := 1; len(out) < maxRepos; page++ {
+		var list []glProject
+		if err := getJSON(ctx, hc, fmt.Sprintf("%sprojects?membership=true&per_page=100&page=%d", g.api, page), &list); err != nil {
+			return nil, err
+		}
+		for _, p := range list {
+			ns, name, ok := cutLast(p.FullPath)
+			if !ok {
+				continue
+			}
+			pull, push, admin := p.access()
+			out = append(out, Remote{Namespace: ns, Name: name, Link: p.WebURL, HTTPURL: p.HTTPURL, SSHURL: p.SSHURL, Branch: p.Branch,
+				Visibility: p.Visibility, Private: p.Visibility != "public", Pull: pull, Push: push, Admin: admin})
+		}
+		if len(list) < 100 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// cutLast splits group/sub/project at its last slash.
+func cutLast(path string) (string, string, bool) {
+	i := strings.LastIndexByte(path, '/')
+	if i <= 0 || i == len(path)-1 {
+		return "", "", false
+	}
+	return path[:i], path[i+1:], true
 }
 
 func (g *gitLab) AddHook(ctx context.Context, hc *http.Client, slug, hookURL, secret string) error {

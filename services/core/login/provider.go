@@ -36,7 +36,20 @@ type Provider interface {
 	Perm(ctx context.Context, hc *http.Client, slug string) (pull, push, admin bool, err error)
 	// AddHook creates a webhook on slug sending to url with secret.
 	AddHook(ctx context.Context, hc *http.Client, slug, url, secret string) error
+	// Repos lists the repositories the user is a member of, with the
+	// user's permission in each (at most maxRepos).
+	Repos(ctx context.Context, hc *http.Client) ([]Remote, error)
 }
+
+// Remote is a repository as the SCM lists it for a user.
+type Remote struct {
+	Namespace, Name, Link, HTTPURL, SSHURL, Branch, Visibility string
+	Private                                                    bool
+	Pull, Push, Admin                                          bool
+}
+
+// maxRepos bounds a sync: 10 pages of 100.
+const maxRepos = 1000
 
 // getJSON GETs url with the user's client into out.
 func getJSON(ctx context.Context, hc *http.Client, url string, out any) error {
