@@ -116,7 +116,16 @@ func wantLines(t *testing.T, cmd, out string, want ...string) {
 func TestDroneCLI(t *testing.T) {
 	t.Parallel()
 	bin := droneBin(t)
-	h := startCore(t, sqldb.SQLite, map[string]string{
+	for _, d := range coreDialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			testDroneCLI(t, bin, d)
+		})
+	}
+}
+
+func testDroneCLI(t *testing.T, bin string, dialect sqldb.Dialect) {
+	h := startCore(t, dialect, map[string]string{
 		"DRONE_USER_CREATE":     "username:root,admin:true,machine:true,token:" + cliAdminToken,
 		"DRONE_DATABASE_SECRET": cliDBSecret,
 		"DRONE_CRON_INTERVAL":   "0",

@@ -115,7 +115,7 @@ func cliCron(t *testing.T, cli *droneCLI) {
 func cliSetting(t *testing.T, h *coreHangar, name string) string {
 	t.Helper()
 	var v string
-	if err := h.DB(t).QueryRowContext(context.Background(), "SELECT value FROM core_settings WHERE name = ?", name).Scan(&v); err != nil {
+	if err := h.DB(t).QueryRowContext(context.Background(), h.DB(t).Rebind("SELECT value FROM core_settings WHERE name = ?"), name).Scan(&v); err != nil {
 		t.Fatalf("setting %s: %v", name, err)
 	}
 	return v

@@ -19,10 +19,11 @@ type Seed struct {
 // optional).
 func ParseSeed(v string) (Seed, error) {
 	var s Seed
-	for _, part := range strings.Split(v, ",") {
+	for i, part := range strings.Split(v, ",") {
 		k, val, ok := strings.Cut(strings.TrimSpace(part), ":")
 		if !ok {
-			return Seed{}, fmt.Errorf("%q is not key:value", part)
+			// Not quoted: the part may be a mistyped token.
+			return Seed{}, fmt.Errorf("item %d is not key:value", i+1)
 		}
 		var err error
 		switch k {
