@@ -266,13 +266,23 @@ func (s *service) deactivateRepo(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, err)
 		return
 	}
-	if repo.Active {
-		repo.Active, repo.Updated = false, s.trigger.now().Unix()
-		if err := s.store.UpdateRepo(r.Context(), repo); err != nil {
-			httperr.Write(w, r, storeError(err, "repository "+repo.Slug))
-			return
-		}
-		s.repoEvent(r, repo, wire.ActionDisabled)
+	if err := s.setActive(r, repo, false); err != nil {
+		httperr.Write(w, r, err)
+		return
 	}
 	wire.WriteJSON(w, http.StatusOK, toWireRepo(repo))
+}
+
+// setActive enables or disables repo, sending repo:enabled or
+// repo:disabled when it changes.
+func (s *service) setActive(r *http.Request, repo *model.Repo, active bool) error {
+	if repo.Active == active {
+		return nil
+	}
+	repo.Active, repo.Updated = active, s.trigger.now().Unix()
+	if err := s.store.UpdateRepo(r.Context(), repo); err != nil {
+		return storeError(err, "repository "+repo.Slug)
+	}
+	s.repoEvent(r, repo, map[bool]string{true: wire.ActionEnabled, false: wire.ActionDisabled}[active])
+	return nil
 }

@@ -30,12 +30,10 @@ func (s *service) enableRepo(w http.ResponseWriter, r *http.Request) {
 			httperr.Write(w, r, err)
 			return
 		}
-		repo.Active, repo.Updated = true, s.trigger.now().Unix()
-		if err := s.store.UpdateRepo(r.Context(), repo); err != nil {
-			httperr.Write(w, r, storeError(err, "repository "+repo.Slug))
+		if err := s.setActive(r, repo, true); err != nil {
+			httperr.Write(w, r, err)
 			return
 		}
-		s.repoEvent(r, repo, wire.ActionEnabled)
 	}
 	wire.WriteJSON(w, http.StatusOK, toWireRepo(repo))
 }

@@ -7,32 +7,16 @@ import (
 	"testing"
 
 	"github.com/hangar-ci/hangar/services/core/store"
-	"github.com/hangar-ci/hangar/shared/server"
-	"github.com/hangar-ci/hangar/shared/sqldb"
 )
 
 // newSealedAPI is newAPI with a database key.
 func newSealedAPI(t *testing.T, extra map[string]string) (*httptest.Server, *store.Store) {
 	t.Helper()
-	st, err := store.New(context.Background(), sqldb.TestDB(t, sqldb.SQLite))
-	if err != nil {
-		t.Fatal(err)
-	}
 	vars := map[string]string{"HANGAR_API_TOKEN": "tok", "DRONE_DATABASE_SECRET": "api-test-database-secret-0123456", "DRONE_CRON_INTERVAL": "0"}
 	for k, v := range extra {
 		vars[k] = v
 	}
-	opts, err := OptionsFromEnv(func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := NewWithStore(opts, server.Env{}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(svc.Handler)
-	t.Cleanup(srv.Close)
-	return srv, st
+	return newCore(t, vars)
 }
 
 // TestSecretsNeverShown sends a value through every secret route and its

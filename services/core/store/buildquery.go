@@ -24,21 +24,8 @@ func (s *Store) FilterBuilds(ctx context.Context, repoID int64, f BuildFilter, l
 			where, args = append(where, c.column+" = ?"), append(args, c.value)
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+buildColumns+` FROM core_builds WHERE `+strings.Join(where, " AND ")+`
-ORDER BY number DESC LIMIT ? OFFSET ?`), append(args, limit, offset)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Build
-	for rows.Next() {
-		b, err := scanBuild(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, scanBuild, `SELECT `+buildColumns+` FROM core_builds WHERE `+strings.Join(where, " AND ")+`
+ORDER BY number DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 }
 
 // LatestBuild returns the repository's newest build, of a ref when ref is

@@ -57,20 +57,7 @@ func (s *Store) ListCrons(ctx context.Context, repoID int64) ([]*model.Cron, err
 }
 
 func (s *Store) crons(ctx context.Context, query string, args ...any) ([]*model.Cron, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Cron
-	for rows.Next() {
-		c, err := scanCron(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, scanCron, query, args...)
 }
 
 // DeleteCron removes the cron job with id.

@@ -26,21 +26,8 @@ can_push = excluded.can_push, can_admin = excluded.can_admin, synced = excluded.
 
 // ListUserRepos returns the repositories the user may pull, by slug.
 func (s *Store) ListUserRepos(ctx context.Context, userID int64) ([]*model.Repo, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+prefixed("r.", repoColumns)+` FROM core_repos r
-JOIN core_perms p ON p.repo_id = r.id WHERE p.user_id = ? AND p.can_pull ORDER BY r.slug_key, r.scm`), userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Repo
-	for rows.Next() {
-		r, err := scanRepo(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, scanRepo, `SELECT `+prefixed("r.", repoColumns)+` FROM core_repos r
+JOIN core_perms p ON p.repo_id = r.id WHERE p.user_id = ? AND p.can_pull ORDER BY r.slug_key, r.scm`, userID)
 }
 
 // NamespaceAdmin reports whether the user administers at least one

@@ -50,20 +50,7 @@ func (s *Store) ListSecrets(ctx context.Context, repoID int64, namespace string)
 	if repoID == 0 && namespace == "" {
 		query, args = `SELECT `+secretColumns+` FROM core_secrets WHERE repo_id = 0 ORDER BY namespace, name`, nil
 	}
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Secret
-	for rows.Next() {
-		sec, err := scanSecret(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, sec)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, scanSecret, query, args...)
 }
 
 // DeleteSecret removes the secret with id.

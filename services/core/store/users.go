@@ -71,20 +71,7 @@ func (s *Store) FindUserToken(ctx context.Context, hash string) (*model.User, er
 
 // ListUsers returns every user by login.
 func (s *Store) ListUsers(ctx context.Context) ([]*model.User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM core_users ORDER BY login_key`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, scanUser, `SELECT `+userColumns+` FROM core_users ORDER BY login_key`)
 }
 
 // CountUsers returns how many users exist.
