@@ -37,6 +37,7 @@ var matrixRoutes = []struct{ method, path, need string }{
 	{"GET", "/api/queue", sysadmin},
 	{"POST", "/api/queue", sysadmin},
 	{"DELETE", "/api/queue", sysadmin},
+	{"GET", "/api/builds/incomplete", sysadmin},
 	{"GET", "/api/repos", sysadmin},
 	{"POST", "/api/repos", sysadmin},
 	{"GET", "/api/repos/octo/private", read},

@@ -29,6 +29,8 @@ func (s *service) apiRoutes(api *http.ServeMux) {
 	api.Handle("POST /api/queue", s.sysAdmin(s.resumeQueue))
 	api.Handle("DELETE /api/queue", s.sysAdmin(s.pauseQueue))
 
+	api.Handle("GET /api/builds/incomplete", s.sysAdmin(s.listIncomplete))
+
 	// Repositories.
 	api.Handle("GET /api/repos", s.sysAdmin(s.listRepos))
 	api.Handle("POST /api/repos", s.sysAdmin(s.activateRepo))

@@ -154,10 +154,19 @@ func testDroneCLI(t *testing.T, bin string, dialect sqldb.Dialect) {
 			t.Errorf("repo ls --active lists the disabled repository:\n%s", out)
 		}
 		cli.run("repo", "enable", "Codertocat/cli")
+		// GitLab nested groups: the namespace URL-encoded in the slug.
+		h.activate("gitlab", "gitlabhq/sub/nested", nil)
+		wantLines(t, "repo info nested", cli.run("repo", "info", "gitlabhq%2Fsub/nested"), "Owner: gitlabhq/sub", "Repo: nested")
+		wantLines(t, "repo update nested", cli.run("repo", "update", "gitlabhq%2Fsub/nested", "--protected"), "Successfully updated repository gitlabhq%2Fsub/nested")
+		wantLines(t, "repo info nested", cli.run("repo", "info", "gitlabhq%2Fsub/nested"), "Protected: true")
 	})
 	t.Run("build", func(t *testing.T) { cliBuilds(t, cli.with(t), h) })
 	t.Run("queue", func(t *testing.T) {
 		cli := cli.with(t)
+		wantLines(t, "build queue", cli.run("build", "queue"), "Codertocat/cli#1", "Status: pending", "Event: custom", "Branch: master")
+		if out := cli.run("build", "queue"); strings.Contains(out, "Codertocat/cli#3") {
+			t.Errorf("build queue lists the killed build 3:\n%s", out)
+		}
 		wantLines(t, "queue ls", cli.run("queue", "ls"), "item #", "Status: pending", "OS: linux")
 		cli.run("queue", "pause")
 		if v := cliSetting(t, h, "queue_paused"); v != "true" {
@@ -180,6 +189,8 @@ func testDroneCLI(t *testing.T, bin string, dialect sqldb.Dialect) {
 			t.Errorf("user ls as a non-admin: got %v %q, want 403", err, out)
 		}
 		wantLines(t, "user info", cli.run("user", "info", "alice"), "User: alice", "Admin: false", "Active: true", "Machine: false")
+		wantLines(t, "user update", cli.run("user", "update", "alice", "--admin"), "Successfully updated user alice")
+		wantLines(t, "user info", cli.run("user", "info", "alice"), "User: alice", "Admin: true")
 		wantLines(t, "user ls", cli.run("user", "ls"), "alice", "root")
 		wantLines(t, "user rm", cli.run("user", "rm", "alice"), "Successfully removed user alice")
 		if out, err := alice.try("info"); err == nil || !strings.Contains(out, "401") {

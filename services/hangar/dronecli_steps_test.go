@@ -54,6 +54,12 @@ func cliBuilds(t *testing.T, cli *droneCLI, h *coreHangar) {
 			t.Fatalf("push to blocked: got %d %s, want a blocked build", res.Status, res.Body)
 		}
 	}
+	if code := h.api(http.MethodGet, "/repos/Codertocat/blocked/builds?author=Codertocat", nil, &list); code != http.StatusOK || len(list) != 2 {
+		t.Errorf("?author=Codertocat: got %d with %d builds, want 2", code, len(list))
+	}
+	if code := h.api(http.MethodGet, "/repos/Codertocat/blocked/builds?author=someone", nil, &list); code != http.StatusOK || len(list) != 0 {
+		t.Errorf("?author=someone: got %d with %d builds, want 0", code, len(list))
+	}
 	wantLines(t, "build approve", cli.run("build", "approve", "Codertocat/blocked", "1", "1"), "Approving build Codertocat/blocked#1")
 	if b := h.build("Codertocat/blocked", 1); b.Stages[0].Status != "pending" {
 		t.Errorf("after approve: stage 1 is %s, want pending", b.Stages[0].Status)

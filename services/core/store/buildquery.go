@@ -38,3 +38,10 @@ func (s *Store) LatestBuild(ctx context.Context, repoID int64, ref string) (*mod
 	b, err := scanBuild(s.db.QueryRowContext(ctx, s.q(query), args...))
 	return b, notFound(err, fmt.Sprintf("latest build of %q", ref))
 }
+
+// IncompleteBuilds returns every pending or running build, oldest first
+// (at most 1000).
+func (s *Store) IncompleteBuilds(ctx context.Context) ([]*model.Build, error) {
+	return queryAll(ctx, s, scanBuild, `SELECT `+buildColumns+` FROM core_builds WHERE status IN ('pending', 'running')
+ORDER BY id LIMIT 1000`)
+}
