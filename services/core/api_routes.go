@@ -16,6 +16,9 @@ func (s *service) apiRoutes(api *http.ServeMux) {
 	// Users and the caller.
 	api.Handle("GET /api/user", s.loggedIn(s.showSelf))
 	api.Handle("POST /api/user/token", s.loggedIn(s.rotateToken))
+	api.Handle("PATCH /api/user", s.loggedIn(s.updateSelf))
+	api.Handle("GET /api/user/builds", s.loggedIn(s.recentBuilds))
+	api.Handle("GET /api/user/builds/recent", s.loggedIn(s.recentBuilds))
 	api.Handle("GET /api/user/repos", s.loggedIn(s.listUserRepos))
 	api.Handle("POST /api/user/repos", s.loggedIn(s.listUserRepos))
 	api.Handle("GET /api/users", s.sysAdmin(s.listUsers))
@@ -23,6 +26,7 @@ func (s *service) apiRoutes(api *http.ServeMux) {
 	api.Handle("GET /api/users/{user}", s.sysAdmin(s.showUser))
 	api.Handle("PATCH /api/users/{user}", s.sysAdmin(s.updateUser))
 	api.Handle("DELETE /api/users/{user}", s.sysAdmin(s.deleteUser))
+	api.Handle("GET /api/users/{user}/repos", s.sysAdmin(s.userRepos))
 
 	// The queue.
 	api.Handle("GET /api/queue", s.sysAdmin(s.listQueue))
@@ -44,6 +48,9 @@ func (s *service) apiRoutes(api *http.ServeMux) {
 	repo("GET /api/repos/{owner}/{name}/builds", Read, s.listBuilds)
 	repo("POST /api/repos/{owner}/{name}/builds", Write, s.createBuild)
 	repo("GET /api/repos/{owner}/{name}/builds/latest", Read, s.latestBuild)
+	repo("GET /api/repos/{owner}/{name}/builds/branches", Read, s.latestPer(model.EventPush))
+	repo("GET /api/repos/{owner}/{name}/builds/pulls", Read, s.latestPer(model.EventPullRequest))
+	repo("GET /api/repos/{owner}/{name}/builds/deployments", Read, s.latestPer(model.EventPromote))
 	repo("GET /api/repos/{owner}/{name}/builds/{number}", Read, s.showBuild)
 	repo("DELETE /api/repos/{owner}/{name}/builds/{number}", Write, s.cancelBuild)
 	repo("POST /api/repos/{owner}/{name}/builds/{number}", Write, s.retryBuild)

@@ -59,8 +59,9 @@ func (s *service) rotateToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // listUserRepos is GET /api/user/repos: the repositories the caller may
-// pull, every repository for system administrators. POST first syncs the
-// caller's repositories and permissions from the SCM (Drone's sync).
+// pull, every repository for system administrators (?latest=true: each
+// with its newest build). POST first syncs the caller's repositories and
+// permissions from the SCM (Drone's sync).
 func (s *service) listUserRepos(w http.ResponseWriter, r *http.Request) {
 	u := auth.UserFrom(r.Context())
 	if r.Method == http.MethodPost {
@@ -69,6 +70,29 @@ func (s *service) listUserRepos(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	out, err := s.userRepoList(r, r.URL.Query().Get("latest") == "true", false)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, out)
+}
+
+// recentBuilds is GET /api/user/builds: the caller's repositories that
+// have builds, each with its newest.
+func (s *service) recentBuilds(w http.ResponseWriter, r *http.Request) {
+	out, err := s.userRepoList(r, true, true)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, out)
+}
+
+// userRepoList lists the caller's repositories, with their newest build
+// when latest is set, only those with one when built is set.
+func (s *service) userRepoList(r *http.Request, latest, built bool) ([]*wire.Repository, error) {
+	u := auth.UserFrom(r.Context())
 	var (
 		repos []*model.Repo
 		err   error
@@ -79,21 +103,26 @@ func (s *service) listUserRepos(w http.ResponseWriter, r *http.Request) {
 		repos, err = s.db.ListUserRepos(r.Context(), u.ID)
 	}
 	if err != nil {
-		httperr.Write(w, r, storeError(err, "repositories"))
-		return
+		return nil, storeError(err, "repositories")
 	}
-	latest := r.URL.Query().Get("latest") == "true"
 	out := make([]*wire.Repository, 0, len(repos))
 	for _, repo := range repos {
 		wr := toWireRepo(repo)
 		if latest {
-			if b, err := s.db.LatestBuild(r.Context(), repo.ID, ""); err == nil {
+			b, err := s.db.LatestBuild(r.Context(), repo.ID, "")
+			switch {
+			case err == nil:
 				wr.Build = toWireBuild(b, nil)
+			case !errors.Is(err, store.ErrNotFound):
+				return nil, storeError(err, "builds")
 			}
+		}
+		if built && wr.Build == nil {
+			continue
 		}
 		out = append(out, wr)
 	}
-	wire.WriteJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 func (s *service) listUsers(w http.ResponseWriter, r *http.Request) {

@@ -45,3 +45,17 @@ func (s *Store) IncompleteBuilds(ctx context.Context) ([]*model.Build, error) {
 	return queryAll(ctx, s, scanBuild, `SELECT `+buildColumns+` FROM core_builds WHERE status IN ('pending', 'running')
 ORDER BY id LIMIT 1000`)
 }
+
+// LatestPer returns the newest build of each group of a repository's
+// builds of event: per target branch (push), per ref (pull_request) or per
+// deployment environment (promote), newest first — Drone's branches,
+// pulls and deployments lists.
+func (s *Store) LatestPer(ctx context.Context, repoID int64, event string) ([]*model.Build, error) {
+	column := map[string]string{model.EventPush: "target", model.EventPullRequest: "ref", model.EventPromote: "deploy"}[event]
+	if column == "" {
+		return nil, fmt.Errorf("no grouping for event %q", event)
+	}
+	return queryAll(ctx, s, scanBuild, `SELECT `+buildColumns+` FROM core_builds b WHERE repo_id = ? AND event = ?
+AND number = (SELECT MAX(number) FROM core_builds x WHERE x.repo_id = b.repo_id AND x.event = b.event AND x.`+column+` = b.`+column+`)
+ORDER BY number DESC`, repoID, event)
+}
