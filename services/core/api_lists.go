@@ -31,7 +31,6 @@ func writeBuilds(w http.ResponseWriter, builds []*model.Build) {
 	wire.WriteJSON(w, http.StatusOK, out)
 }
 
-
 // updateSelf is PATCH /api/user: the caller's e-mail address.
 func (s *service) updateSelf(w http.ResponseWriter, r *http.Request) {
 	u := auth.UserFrom(r.Context())
