@@ -73,6 +73,7 @@ var matrixRoutes = []struct{ method, path, need string }{
 	{"POST", "/api/secrets/octo/o1", orgAdmin},
 	{"PATCH", "/api/secrets/octo/o1", orgAdmin},
 	{"DELETE", "/api/secrets/octo/o1", orgAdmin},
+	{"POST", "/api/repos/octo/private/sign", write},
 	{"GET", "/api/repos/octo/private/cron", write},
 	{"POST", "/api/repos/octo/private/cron", write},
 	{"GET", "/api/repos/octo/private/cron/c1", write},

@@ -76,6 +76,8 @@ func (s *service) apiRoutes(api *http.ServeMux) {
 	api.Handle("PATCH /api/secrets/{namespace}/{secret}", s.orgAccess(s.updateSecret))
 	api.Handle("DELETE /api/secrets/{namespace}/{secret}", s.orgAccess(s.deleteSecret))
 
+	repo("POST /api/repos/{owner}/{name}/sign", Write, s.signRepo)
+
 	// Cron jobs.
 	repo("GET /api/repos/{owner}/{name}/cron", Write, s.listCrons)
 	repo("POST /api/repos/{owner}/{name}/cron", Write, s.createCron)

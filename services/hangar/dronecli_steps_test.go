@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hangar-ci/hangar/shared/pipeline"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -149,5 +152,33 @@ func cliSealed(t *testing.T, h *coreHangar, plain string) {
 	}
 	if n == 0 {
 		t.Error("no secret in the database")
+	}
+}
+
+// cliSign signs a pipeline file with drone sign --save; the saved file
+// verifies with the repository's secret, as the trigger checks protected
+// repositories.
+func cliSign(t *testing.T, cli *droneCLI, h *coreHangar) {
+	file := filepath.Join(t.TempDir(), ".drone.yml")
+	yaml := "kind: pipeline\ntype: docker\nname: default\nsteps:\n- name: test\n  image: alpine\n  commands: [echo hi]\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hmac := strings.TrimSpace(cli.run("sign", "Codertocat/cli", file))
+	if len(hmac) != 64 {
+		t.Fatalf("drone sign: got %q, want a hex HMAC", hmac)
+	}
+	cli.run("sign", "Codertocat/cli", file, "--save")
+	saved, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secret string
+	if err := h.DB(t).QueryRowContext(context.Background(), h.DB(t).Rebind("SELECT secret FROM core_repos WHERE slug = ?"), "Codertocat/cli").Scan(&secret); err != nil {
+		t.Fatal(err)
+	}
+	m, err := pipeline.Parse(saved)
+	if err != nil || !strings.Contains(string(saved), hmac) || !m.Verify([]byte(secret)) {
+		t.Errorf("signed file does not verify with the repository secret (%v):\n%s", err, saved)
 	}
 }
