@@ -202,7 +202,7 @@ func testDroneCLI(t *testing.T, bin string, dialect sqldb.Dialect) {
 	})
 	t.Run("secret", func(t *testing.T) { cliSecrets(t, cli.with(t), h) })
 	t.Run("sign", func(t *testing.T) { cliSign(t, cli.with(t), h) })
-	t.Run("cron", func(t *testing.T) { cliCron(t, cli.with(t)) })
+	t.Run("cron", func(t *testing.T) { cliCron(t, cli.with(t), h) })
 
 	// No secret value in any output, log line or webhook.
 	events, _ := json.Marshal(h.Webhook.Events())

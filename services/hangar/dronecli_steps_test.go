@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -105,7 +106,7 @@ func cliSecrets(t *testing.T, cli *droneCLI, h *coreHangar) {
 }
 
 // cliCron manages cron jobs and runs one.
-func cliCron(t *testing.T, cli *droneCLI) {
+func cliCron(t *testing.T, cli *droneCLI, h *coreHangar) {
 	cli.run("cron", "add", "Codertocat/cli", "nightly", "0 0 1 * * *", "--branch", "master")
 	if out, err := cli.try("cron", "add", "Codertocat/cli", "bad", "every day"); err == nil || !strings.Contains(out, "400") {
 		t.Errorf("cron add with a bad expression: got %v %q, want 400", err, out)
@@ -113,7 +114,14 @@ func cliCron(t *testing.T, cli *droneCLI) {
 	wantLines(t, "cron ls", cli.run("cron", "ls", "Codertocat/cli"), "nightly", "Expr: 0 0 1 * * *", "Next: ")
 	wantLines(t, "cron info", cli.run("cron", "info", "Codertocat/cli", "nightly"), "nightly", "Expr: 0 0 1 * * *")
 	cli.run("cron", "exec", "Codertocat/cli", "nightly")
+	out := cli.run("build", "last", "Codertocat/cli", "--format", "{{ .Number }}")
 	wantLines(t, "build last after cron exec", cli.run("build", "last", "Codertocat/cli"), "Event: cron", "Branch: master")
+	// The trigger's cron condition: the nightly-only pipeline runs for this job.
+	n, _ := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
+	b := h.build("Codertocat/cli", n)
+	if b.Cron != "nightly" || len(b.Stages) != 2 || b.Stages[1].Name != "nightly-only" {
+		t.Errorf("cron build: got cron %q with %v, want nightly with build and nightly-only", b.Cron, coreStagesOf(&b))
+	}
 	cli.run("cron", "rm", "Codertocat/cli", "nightly")
 	if out := cli.run("cron", "ls", "Codertocat/cli"); strings.Contains(out, "nightly") {
 		t.Errorf("cron ls after rm still lists it:\n%s", out)
