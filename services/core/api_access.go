@@ -42,6 +42,9 @@ func (s *service) initAuth() error {
 	return nil
 }
 
+// apiTokenUser is the machine admin HANGAR_API_TOKEN belongs to.
+const apiTokenUser = "hangar"
+
 // seedUsers creates the users of DRONE_USER_CREATE and of HANGAR_API_TOKEN
 // (a machine admin named "hangar"), or brings their flags and token up to
 // date when they exist.
@@ -55,7 +58,11 @@ func (s *service) seedUsers(ctx context.Context) error {
 		seeds = append(seeds, sd)
 	}
 	if s.opts.APIToken != "" {
-		seeds = append(seeds, auth.Seed{Login: "hangar", Admin: true, Machine: true, Token: s.opts.APIToken})
+		// Never make a person who signed in as "hangar" an administrator.
+		if u, err := s.db.FindUserLogin(ctx, apiTokenUser); err == nil && u.SCM != "" {
+			return fmt.Errorf("HANGAR_API_TOKEN: the user %q signed in through %s: rename the token's user by using DRONE_USER_CREATE instead", apiTokenUser, u.SCM)
+		}
+		seeds = append(seeds, auth.Seed{Login: apiTokenUser, Admin: true, Machine: true, Token: s.opts.APIToken})
 	}
 	for _, sd := range seeds {
 		if err := s.seedUser(ctx, sd); err != nil {

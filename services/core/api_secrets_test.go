@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/hangar-ci/hangar/services/core/store"
+	"github.com/hangar-ci/hangar/shared/envconf"
+	"github.com/hangar-ci/hangar/shared/server"
 )
 
 // newSealedAPI is newAPI with a database key.
@@ -123,4 +125,20 @@ func between(s, from, to string) string {
 	}
 	v, _, _ := strings.Cut(after, to)
 	return v
+}
+
+// TestAPITokenUserNeverAPerson refuses to start when HANGAR_API_TOKEN's
+// user is someone who signed in through an SCM.
+func TestAPITokenUserNeverAPerson(t *testing.T) {
+	t.Parallel()
+	_, st := newAPI(t)
+	u, _ := st.FindUserLogin(context.Background(), "hangar")
+	u.SCM = "github"
+	if err := st.UpdateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	opts, _ := OptionsFromEnv(envconf.Map(map[string]string{"HANGAR_API_TOKEN": "tok"}), "")
+	if _, err := NewWithStore(opts, server.Env{}, st); err == nil || !strings.Contains(err.Error(), "signed in through github") {
+		t.Errorf("got %v, want a refusal", err)
+	}
 }

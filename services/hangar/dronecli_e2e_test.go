@@ -141,6 +141,7 @@ func testDroneCLI(t *testing.T, bin string, dialect sqldb.Dialect) {
 		cli := cli.with(t)
 		wantLines(t, "repo enable", cli.run("repo", "enable", "Codertocat/cli"), "Successfully activated repository Codertocat/cli")
 		wantLines(t, "repo ls", cli.run("repo", "ls"), "Codertocat/blocked", "Codertocat/cli")
+		wantLines(t, "repo sync", cli.run("repo", "sync"), "Codertocat/blocked", "Codertocat/cli")
 		wantLines(t, "repo info", cli.run("repo", "info", "Codertocat/cli"),
 			"Owner: Codertocat", "Repo: cli", "Config: .drone.yml", "Trusted: false")
 		wantLines(t, "repo update", cli.run("repo", "update", "Codertocat/cli", "--trusted", "--config", ".ci.yml"),
