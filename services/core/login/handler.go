@@ -114,7 +114,9 @@ func (h *Handler) finish(ctx context.Context, p Provider, code string) (*model.U
 		return nil, httperr.Wrap(httperr.Unavailable, err, "%v", err)
 	}
 	if u.ID == 0 {
-		err = h.Tokens.Users.CreateUser(ctx, u)
+		if err = h.Tokens.Users.CreateUser(ctx, u); err == nil {
+			h.Log.Info("login: new user", slog.String("login", u.Login), slog.String("scm", u.SCM))
+		}
 	} else {
 		err = h.Tokens.Users.UpdateUser(ctx, u)
 	}
