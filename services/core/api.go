@@ -266,6 +266,12 @@ func (s *service) deactivateRepo(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, err)
 		return
 	}
+	if repo.Active {
+		if err := s.removeHook(r, repo); err != nil {
+			httperr.Write(w, r, err)
+			return
+		}
+	}
 	if err := s.setActive(r, repo, false); err != nil {
 		httperr.Write(w, r, err)
 		return

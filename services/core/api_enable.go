@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -70,13 +71,24 @@ func (s *service) addRepo(w http.ResponseWriter, r *http.Request) {
 // that SCM (a machine user) activates without it, and the webhook is then
 // configured by hand with the repository's secret.
 func (s *service) addHook(r *http.Request, repo *model.Repo) error {
+	return s.withHooks(r, repo, "creating", login.PermSource.AddHook)
+}
+
+// removeHook deletes the repository's webhooks to this server on
+// disable, with the caller's token when they have one.
+func (s *service) removeHook(r *http.Request, repo *model.Repo) error {
+	return s.withHooks(r, repo, "removing", login.PermSource.RemoveHooks)
+}
+
+func (s *service) withHooks(r *http.Request, repo *model.Repo, doing string,
+	do func(login.PermSource, context.Context, *model.User, *model.Repo, string) error) error {
 	u := auth.UserFrom(r.Context())
 	if s.tokens == nil || u == nil || u.SCM != repo.SCM || u.SCMTokenSealed == "" {
 		return nil
 	}
 	link := s.opts.ServerProto + "://" + s.opts.ServerHost + "/hook"
-	if err := (login.PermSource{Tokens: s.tokens}).AddHook(r.Context(), u, repo, link); err != nil {
-		return httperr.Wrap(httperr.Unavailable, err, "creating the webhook on %s failed: %v", repo.SCM, err)
+	if err := do(login.PermSource{Tokens: s.tokens}, r.Context(), u, repo, link); err != nil {
+		return httperr.Wrap(httperr.Unavailable, err, "%s the webhook on %s failed: %v", doing, repo.SCM, err)
 	}
 	return nil
 }

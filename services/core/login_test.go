@@ -226,8 +226,11 @@ func TestLoginPermissionsAndHooks(t *testing.T) {
 			}
 			repo, _ := s.Store.FindRepoSlug(context.Background(), kind, ns+"/tool")
 			hooks := s.SCM.Hooks()
-			if len(hooks) != 2 || hooks[1] != hooks[0] || hooks[0].Slug != ns+"/tool" || !strings.HasSuffix(hooks[0].URL, "/hook") || hooks[0].Secret != repo.Secret || !repo.Active {
-				t.Errorf("webhook on activation: got %+v (repo active %v), want the hook on the tool repository, then again by repair, with the repository secret", hooks, repo.Active)
+			if len(hooks) != 1 || hooks[0].ID != 2 || hooks[0].Slug != ns+"/tool" || !strings.HasSuffix(hooks[0].URL, "/hook") || hooks[0].Secret != repo.Secret || !repo.Active {
+				t.Errorf("webhook on activation: got %+v (repo active %v), want one hook on the tool repository, replaced by repair (id 2), with the repository secret", hooks, repo.Active)
+			}
+			if got := get("DELETE", "/api/repos/"+enc+"/tool"); got != 200 || len(s.SCM.Hooks()) != 0 {
+				t.Errorf("disable: got %d with hooks %+v, want 200 and the hook removed", got, s.SCM.Hooks())
 			}
 			// Sync: a repository only the SCM knew becomes known, inactive,
 			// with the user's permission.

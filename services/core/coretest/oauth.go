@@ -21,8 +21,9 @@ type Account struct {
 	Access       map[string]string
 }
 
-// Hook is a webhook the fake was asked to create.
+// Hook is a webhook on the fake.
 type Hook struct {
+	ID                int
 	Slug, URL, Secret string
 }
 
@@ -47,7 +48,8 @@ type OAuth struct {
 	tokens   map[string]string   // access token -> login
 	refresh  map[string]string   // refresh token -> login
 	next     string
-	hooks    []Hook
+	hooks    []Hook // current
+	hookIDs  int    // hooks ever created
 	issued   int
 }
 
@@ -71,7 +73,7 @@ func (o *OAuth) SignIn(login string) {
 	o.next = login
 }
 
-// Hooks returns the webhooks created so far.
+// Hooks returns the webhooks there are now.
 func (o *OAuth) Hooks() []Hook {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -272,6 +274,32 @@ func (o *OAuth) repoAPI(w http.ResponseWriter, r *http.Request, a *Account, path
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"path_with_namespace": slug, "visibility": "private",
 			"permissions": map[string]any{"project_access": map[string]int{"access_level": levels[access]}, "group_access": nil}})
+	case r.Method == http.MethodGet && rest == "hooks":
+		o.mu.Lock()
+		out := []map[string]any{}
+		for _, h := range o.hooks {
+			if h.Slug != slug {
+				continue
+			}
+			if o.kind == "github" {
+				out = append(out, map[string]any{"id": h.ID, "name": "web", "active": true, "config": map[string]string{"url": h.URL, "content_type": "json"}})
+			} else {
+				out = append(out, map[string]any{"id": h.ID, "url": h.URL, "push_events": true})
+			}
+		}
+		o.mu.Unlock()
+		writeJSON(w, http.StatusOK, out)
+	case r.Method == http.MethodDelete && strings.HasPrefix(rest, "hooks/"):
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		for i, h := range o.hooks {
+			if h.Slug == slug && fmt.Sprint(h.ID) == strings.TrimPrefix(rest, "hooks/") {
+				o.hooks = append(o.hooks[:i], o.hooks[i+1:]...)
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 	case r.Method == http.MethodPost && rest == "hooks":
 		if access != "admin" {
 			writeJSON(w, http.StatusForbidden, map[string]string{"message": "403 Forbidden"})
@@ -291,9 +319,11 @@ func (o *OAuth) repoAPI(w http.ResponseWriter, r *http.Request, a *Account, path
 			h.URL, h.Secret = in.Config["url"], in.Config["secret"]
 		}
 		o.mu.Lock()
+		o.hookIDs++
+		h.ID = o.hookIDs
 		o.hooks = append(o.hooks, h)
 		o.mu.Unlock()
-		writeJSON(w, http.StatusCreated, map[string]any{"id": len(o.hooks), "url": h.URL})
+		writeJSON(w, http.StatusCreated, map[string]any{"id": h.ID, "url": h.URL})
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 	}

@@ -118,3 +118,23 @@ func (g *gitHub) Repos(ctx context.Context, hc *http.Client) ([]Remote, error) {
 	}
 	return out, nil
 }
+
+func (g *gitHub) RemoveHooks(ctx context.Context, hc *http.Client, slug, url string) error {
+	var hooks []struct {
+		ID     int64 `json:"id"`
+		Config struct {
+			URL string `json:"url"`
+		} `json:"config"`
+	}
+	if err := getJSON(ctx, hc, g.api+"repos/"+slug+"/hooks?per_page=100", &hooks); err != nil {
+		return err
+	}
+	for _, h := range hooks {
+		if h.Config.URL == url {
+			if err := deleteURL(ctx, hc, fmt.Sprintf("%srepos/%s/hooks/%d", g.api, slug, h.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

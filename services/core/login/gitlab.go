@@ -150,3 +150,21 @@ func (g *gitLab) AddHook(ctx context.Context, hc *http.Client, slug, hookURL, se
 		"merge_requests_events": true, "enable_ssl_verification": true,
 	})
 }
+
+func (g *gitLab) RemoveHooks(ctx context.Context, hc *http.Client, slug, hookURL string) error {
+	var hooks []struct {
+		ID  int64  `json:"id"`
+		URL string `json:"url"`
+	}
+	if err := getJSON(ctx, hc, g.project(slug)+"/hooks?per_page=100", &hooks); err != nil {
+		return err
+	}
+	for _, h := range hooks {
+		if h.URL == hookURL {
+			if err := deleteURL(ctx, hc, fmt.Sprintf("%s/hooks/%d", g.project(slug), h.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package login
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/hangar-ci/hangar/services/core/auth"
 	"github.com/hangar-ci/hangar/services/core/model"
@@ -36,14 +37,31 @@ func (s PermSource) Perm(ctx context.Context, u *model.User, repo *model.Repo) (
 }
 
 // AddHook creates the repository's webhook on the SCM with the user's
-// token.
+// token, replacing any sending to the same url (as Drone's hook service
+// does, so enabling twice or repairing leaves one).
 func (s PermSource) AddHook(ctx context.Context, u *model.User, repo *model.Repo, url string) error {
-	if u.SCM != repo.SCM {
-		return ErrNoToken
-	}
-	p, hc, err := s.Tokens.Client(ctx, u)
+	p, hc, err := s.client(ctx, u, repo)
 	if err != nil {
 		return err
 	}
+	if err := p.RemoveHooks(ctx, hc, repo.Slug, url); err != nil {
+		return err
+	}
 	return p.AddHook(ctx, hc, repo.Slug, url, repo.Secret)
+}
+
+// RemoveHooks deletes the repository's webhooks sending to url.
+func (s PermSource) RemoveHooks(ctx context.Context, u *model.User, repo *model.Repo, url string) error {
+	p, hc, err := s.client(ctx, u, repo)
+	if err != nil {
+		return err
+	}
+	return p.RemoveHooks(ctx, hc, repo.Slug, url)
+}
+
+func (s PermSource) client(ctx context.Context, u *model.User, repo *model.Repo) (Provider, *http.Client, error) {
+	if u.SCM != repo.SCM {
+		return nil, nil, ErrNoToken
+	}
+	return s.Tokens.Client(ctx, u)
 }

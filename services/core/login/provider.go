@@ -36,6 +36,8 @@ type Provider interface {
 	Perm(ctx context.Context, hc *http.Client, slug string) (pull, push, admin bool, err error)
 	// AddHook creates a webhook on slug sending to url with secret.
 	AddHook(ctx context.Context, hc *http.Client, slug, url, secret string) error
+	// RemoveHooks deletes slug's webhooks sending to url.
+	RemoveHooks(ctx context.Context, hc *http.Client, slug, url string) error
 	// Repos lists the repositories the user is a member of, with the
 	// user's permission in each (at most maxRepos).
 	Repos(ctx context.Context, hc *http.Client) ([]Remote, error)
@@ -73,6 +75,15 @@ func postJSON(ctx context.Context, hc *http.Client, url string, in any) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	return doJSON(hc, req, nil)
+}
+
+// deleteURL sends DELETE url with the user's client.
+func deleteURL(ctx context.Context, hc *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, url, nil)
+	if err != nil {
+		return err
+	}
 	return doJSON(hc, req, nil)
 }
 
