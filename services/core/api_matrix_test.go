@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -204,6 +205,45 @@ func TestVisibility(t *testing.T) {
 	for _, tt := range tests {
 		if code, body := call(t, srv, tt.method, tt.path, tt.token, ""); code != tt.want {
 			t.Errorf("%s %s (token %v): got %d %q, want %d", tt.method, tt.path, tt.token != "", code, body, tt.want)
+		}
+	}
+}
+
+// patternRecorder is a ServeMux that remembers the patterns registered.
+type patternRecorder struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (p *patternRecorder) Handle(pattern string, h http.Handler) {
+	p.patterns = append(p.patterns, pattern)
+	p.ServeMux.Handle(pattern, h)
+}
+
+func (p *patternRecorder) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	p.Handle(pattern, http.HandlerFunc(h))
+}
+
+// TestPermissionMatrixCoversEveryRoute fails when a route is registered
+// without a row in matrixRoutes.
+func TestPermissionMatrixCoversEveryRoute(t *testing.T) {
+	t.Parallel()
+	opts, err := OptionsFromEnv(func(string) (string, bool) { return "", false }, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &service{opts: opts}
+	rec := &patternRecorder{ServeMux: http.NewServeMux()}
+	s.apiRoutes(rec)
+	covered := map[string]bool{}
+	for _, rt := range matrixRoutes {
+		req := httptest.NewRequest(rt.method, rt.path, nil)
+		_, pattern := rec.Handler(req)
+		covered[pattern] = true
+	}
+	for _, p := range rec.patterns {
+		if !covered[p] {
+			t.Errorf("route %q has no row in the permission matrix", p)
 		}
 	}
 }

@@ -6,10 +6,17 @@ import (
 	"github.com/hangar-ci/hangar/services/core/model"
 )
 
+// routeMux is where routes are registered (an http.ServeMux; tests record
+// the patterns).
+type routeMux interface {
+	Handle(pattern string, h http.Handler)
+	HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request))
+}
+
 // apiRoutes is Drone v1.10.1's REST API (handler/api/api.go) as far as
 // Hangar serves it, each route with the access Drone asks of its caller.
 // Logs and streams are served by the logs package.
-func (s *service) apiRoutes(api *http.ServeMux) {
+func (s *service) apiRoutes(api routeMux) {
 	repo := func(pattern string, need Access, h http.HandlerFunc) {
 		api.Handle(pattern, s.repoAccess(need, h))
 	}
