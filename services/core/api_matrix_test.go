@@ -75,6 +75,8 @@ var matrixRoutes = []struct{ method, path, need string }{
 	{"PATCH", "/api/secrets/octo/o1", orgAdmin},
 	{"DELETE", "/api/secrets/octo/o1", orgAdmin},
 	{"POST", "/api/repos/octo/private/sign", write},
+	{"POST", "/api/repos/octo/private/encrypt", write},
+	{"POST", "/api/repos/octo/private/encrypt/secret", write},
 	{"GET", "/api/repos/octo/private/cron", write},
 	{"POST", "/api/repos/octo/private/cron", write},
 	{"GET", "/api/repos/octo/private/cron/c1", write},

@@ -84,6 +84,8 @@ func (s *service) apiRoutes(api routeMux) {
 	api.Handle("DELETE /api/secrets/{namespace}/{secret}", s.orgAccess(s.deleteSecret))
 
 	repo("POST /api/repos/{owner}/{name}/sign", Write, s.signRepo)
+	repo("POST /api/repos/{owner}/{name}/encrypt", Write, s.encryptSecret)
+	repo("POST /api/repos/{owner}/{name}/encrypt/secret", Write, s.encryptSecret)
 
 	// Cron jobs.
 	repo("GET /api/repos/{owner}/{name}/cron", Write, s.listCrons)

@@ -27,6 +27,7 @@ const (
 	cliRepoSecret2 = "repo-secret-UPDATED-b81e"
 	cliOrgSecret   = "org-secret-VALUE-41d2aa"
 	cliOrgSecret2  = "org-secret-UPDATED-99c0"
+	cliEncrypted   = "encrypted-VALUE-5e77d0"
 )
 
 // droneBin is bin/drone at the module root, built by scripts/tools.
@@ -203,11 +204,12 @@ func testDroneCLI(t *testing.T, bin string, dialect sqldb.Dialect) {
 	})
 	t.Run("secret", func(t *testing.T) { cliSecrets(t, cli.with(t), h) })
 	t.Run("sign", func(t *testing.T) { cliSign(t, cli.with(t), h) })
+	t.Run("encrypt", func(t *testing.T) { cliEncrypt(t, cli.with(t), h) })
 	t.Run("cron", func(t *testing.T) { cliCron(t, cli.with(t), h) })
 
 	// No secret value in any output, log line or webhook.
 	events, _ := json.Marshal(h.Webhook.Events())
-	for _, v := range []string{cliRepoSecret, cliRepoSecret2, cliOrgSecret, cliOrgSecret2} {
+	for _, v := range []string{cliRepoSecret, cliRepoSecret2, cliOrgSecret, cliOrgSecret2, cliEncrypted} {
 		for where, text := range map[string]string{"CLI output": cli.outputs.String(), "server log": h.Log.String(), "webhooks": string(events)} {
 			if strings.Contains(text, v) {
 				t.Errorf("secret value %q appears in the %s", v, where)

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/services/core/secrets"
+	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/shared/pipeline"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
@@ -188,5 +191,30 @@ func cliSign(t *testing.T, cli *droneCLI, h *coreHangar) {
 	m, err := pipeline.Parse(saved)
 	if err != nil || !strings.Contains(string(saved), hmac) || !m.Verify([]byte(secret)) {
 		t.Errorf("signed file does not verify with the repository secret (%v):\n%s", err, saved)
+	}
+}
+
+// cliEncrypt encrypts a value with drone encrypt; a pipeline file carrying
+// it opens, for this repository, to the value the runner is to get.
+func cliEncrypt(t *testing.T, cli *droneCLI, h *coreHangar) {
+	data := strings.TrimSpace(cli.run("encrypt", "Codertocat/cli", cliEncrypted))
+	if data == "" || strings.Contains(data, cliEncrypted) {
+		t.Fatalf("drone encrypt: got %q", data)
+	}
+	m, err := pipeline.Parse([]byte("kind: pipeline\nname: p\nsteps:\n- name: s\n  image: alpine\n---\nkind: secret\nname: token\ndata: " + data + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.New(context.Background(), h.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := st.FindRepoSlug(context.Background(), "github", "Codertocat/cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := secrets.Encrypted(repo, &model.Build{Event: "push"}, m)
+	if err != nil || len(got) != 1 || got[0].Name != "token" || got[0].Data != cliEncrypted {
+		t.Errorf("the encrypted secret does not open to its value: %v", err)
 	}
 }

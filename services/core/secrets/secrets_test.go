@@ -2,6 +2,8 @@ package secrets
 
 import (
 	"context"
+	"encoding/base64"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -9,6 +11,8 @@ import (
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/services/core/seal"
 	"github.com/hangar-ci/hangar/services/core/store"
+	"github.com/hangar-ci/hangar/shared/aesgcm"
+	"github.com/hangar-ci/hangar/shared/pipeline"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 )
 
@@ -47,7 +51,7 @@ func TestForBuild(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := ForBuild(ctx, st, sl, repo, tt.build)
+			got, err := ForBuild(ctx, st, sl, repo, tt.build, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,5 +63,32 @@ func TestForBuild(t *testing.T) {
 				t.Errorf("secrets (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestEncrypted(t *testing.T) {
+	t.Parallel()
+	repo := &model.Repo{Slug: "octo/hello", Secret: strings.Repeat("k", 64), Private: false}
+	key, _ := aesgcm.KeyFrom(repo.Secret)
+	sealed, _ := aesgcm.Encrypt([]byte("enc-value"), key)
+	other, _ := aesgcm.KeyFrom(strings.Repeat("o", 32))
+	foreign, _ := aesgcm.Encrypt([]byte("enc-value"), other)
+	manifest := func(data []byte) *pipeline.Manifest {
+		m, err := pipeline.Parse([]byte("kind: pipeline\nname: p\nsteps:\n- name: s\n  image: alpine\n---\nkind: secret\nname: token\ndata: " +
+			base64.StdEncoding.EncodeToString(data) + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	got, err := Encrypted(repo, &model.Build{Event: model.EventPush}, manifest(sealed))
+	if err != nil || len(got) != 1 || got[0].Name != "token" || got[0].Data != "enc-value" {
+		t.Errorf("push: got %v %v, want token=enc-value", got, err)
+	}
+	if got, _ := Encrypted(repo, &model.Build{Event: model.EventPullRequest, Fork: "mallory/hello"}, manifest(sealed)); len(got) != 0 {
+		t.Errorf("fork pull request of a public repository: got %v, want none", got)
+	}
+	if _, err := Encrypted(repo, &model.Build{Event: model.EventPush}, manifest(foreign)); err == nil || strings.Contains(err.Error(), "enc-value") {
+		t.Errorf("another repository's value: got %v, want an error without the value", err)
 	}
 }
