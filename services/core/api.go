@@ -145,7 +145,11 @@ func (s *service) showRepo(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, err)
 		return
 	}
-	wire.WriteJSON(w, http.StatusOK, toWireRepo(repo))
+	wr := toWireRepo(repo)
+	if owner, err := s.db.RepoOwner(r.Context(), repo.ID); err == nil {
+		wr.UserID = owner.ID
+	}
+	wire.WriteJSON(w, http.StatusOK, wr)
 }
 
 // activated is the answer to an activation: the repository and, once, the

@@ -2,12 +2,14 @@ package core
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/hangar-ci/hangar/services/core/auth"
 	"github.com/hangar-ci/hangar/services/core/login"
 	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
@@ -82,24 +84,58 @@ func (s *service) removeHook(r *http.Request, repo *model.Repo) error {
 
 func (s *service) withHooks(r *http.Request, repo *model.Repo, doing string,
 	do func(login.PermSource, context.Context, *model.User, *model.Repo, string) error) error {
-	u := auth.UserFrom(r.Context())
-	if s.tokens == nil || u == nil || u.SCM != repo.SCM || u.SCMTokenSealed == "" {
-		return nil
+	u, err := s.hookUser(r, repo)
+	if u == nil || err != nil {
+		return err
 	}
 	link := s.opts.ServerProto + "://" + s.opts.ServerHost + "/hook"
 	if err := do(login.PermSource{Tokens: s.tokens}, r.Context(), u, repo, link); err != nil {
 		return httperr.Wrap(httperr.Unavailable, err, "%s the webhook on %s failed: %v", doing, repo.SCM, err)
 	}
+	if repo.ID != 0 && u == auth.UserFrom(r.Context()) {
+		if _, err := s.db.RepoOwner(r.Context(), repo.ID); errors.Is(err, store.ErrNotFound) {
+			return s.db.SetRepoOwner(r.Context(), repo.ID, u.ID) // the first to set the hook owns it
+		}
+	}
 	return nil
 }
 
+// hookUser is whose SCM token maintains repo's webhook: the caller's when
+// they have one on its SCM, else the repository owner's; nil for neither.
+func (s *service) hookUser(r *http.Request, repo *model.Repo) (*model.User, error) {
+	has := func(u *model.User) bool { return u != nil && u.SCM == repo.SCM && u.SCMTokenSealed != "" }
+	if s.tokens == nil {
+		return nil, nil
+	}
+	if u := auth.UserFrom(r.Context()); has(u) {
+		return u, nil
+	}
+	if repo.ID == 0 {
+		return nil, nil
+	}
+	owner, err := s.db.RepoOwner(r.Context(), repo.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, storeError(err, "owner")
+	case has(owner):
+		return owner, nil
+	}
+	return nil, nil
+}
+
 // repairRepo is POST …/repair: the webhook is created again on the SCM
-// with the caller's token.
+// with the caller's token, or the owner's.
 func (s *service) repairRepo(w http.ResponseWriter, r *http.Request) {
 	repo, _ := s.findRepo(r)
-	u := auth.UserFrom(r.Context())
-	if s.tokens == nil || u.SCM != repo.SCM || u.SCMTokenSealed == "" {
-		httperr.Write(w, r, httperr.New(httperr.Conflict, "repair needs your own token on %s: sign in through %s, or set the webhook by hand", repo.SCM, repo.SCM))
+	u, err := s.hookUser(r, repo)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	if u == nil {
+		httperr.Write(w, r, httperr.New(httperr.Conflict, "repair needs a token on %s, yours or the owner's: sign in through %s, or set the webhook by hand", repo.SCM, repo.SCM))
 		return
 	}
 	if err := s.addHook(r, repo); err != nil {
@@ -107,4 +143,17 @@ func (s *service) repairRepo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// chownRepo is POST …/chown: the caller becomes the repository's owner.
+func (s *service) chownRepo(w http.ResponseWriter, r *http.Request) {
+	repo, _ := s.findRepo(r)
+	u := auth.UserFrom(r.Context())
+	if err := s.db.SetRepoOwner(r.Context(), repo.ID, u.ID); err != nil {
+		httperr.Write(w, r, storeError(err, "owner"))
+		return
+	}
+	wr := toWireRepo(repo)
+	wr.UserID = u.ID
+	wire.WriteJSON(w, http.StatusOK, wr)
 }

@@ -86,6 +86,7 @@ var matrixRoutes = []struct{ method, path, need string }{
 	{"GET", "/api/badges/octo/private/status.svg", anyone},
 	{"GET", "/api/badges/octo/private/cc.xml", read},
 	{"POST", "/api/repos/octo/private/repair", admin},
+	{"POST", "/api/repos/octo/private/chown", admin},
 	{"DELETE", "/api/repos/octo/private", admin},
 }
 

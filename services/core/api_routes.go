@@ -50,6 +50,7 @@ func (s *service) apiRoutes(api routeMux) {
 	api.Handle("POST /api/repos/{owner}/{name}", s.enableAccess(s.enableRepo))
 	repo("DELETE /api/repos/{owner}/{name}", AdminAccess, s.deactivateRepo)
 	repo("POST /api/repos/{owner}/{name}/repair", AdminAccess, s.repairRepo)
+	repo("POST /api/repos/{owner}/{name}/chown", AdminAccess, s.chownRepo)
 
 	// Builds.
 	repo("GET /api/repos/{owner}/{name}/builds", Read, s.listBuilds)

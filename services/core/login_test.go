@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -229,6 +230,32 @@ func TestLoginPermissionsAndHooks(t *testing.T) {
 			if len(hooks) != 1 || hooks[0].ID != 2 || hooks[0].Slug != ns+"/tool" || !strings.HasSuffix(hooks[0].URL, "/hook") || hooks[0].Secret != repo.Secret || !repo.Active {
 				t.Errorf("webhook on activation: got %+v (repo active %v), want one hook on the tool repository, replaced by repair (id 2), with the repository secret", hooks, repo.Active)
 			}
+			// The owner (alice, who set the hook) lends her token to a
+			// machine admin's repair; after chown to the admin, nobody can.
+			admin := func(method, path string) (int, string) {
+				req, _ := http.NewRequest(method, s.URL+path, nil)
+				req.Header.Set("Authorization", "Bearer tok")
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				b, _ := io.ReadAll(res.Body)
+				return res.StatusCode, string(b)
+			}
+			u, _ := s.Store.FindUserLogin(context.Background(), "alice")
+			if code, body := admin("GET", "/api/repos/"+enc+"/tool"); code != 200 || !strings.Contains(body, fmt.Sprintf(`"user_id":%d`, u.ID)) {
+				t.Errorf("owner after enable: got %d %s, want alice (%d)", code, body, u.ID)
+			}
+			if code, body := admin("POST", "/api/repos/"+enc+"/tool/repair"); code != 204 || s.SCM.Hooks()[0].ID != 3 {
+				t.Errorf("machine admin's repair with the owner's token: got %d %s, hooks %+v", code, body, s.SCM.Hooks())
+			}
+			if code, body := admin("POST", "/api/repos/"+enc+"/tool/chown"); code != 200 || strings.Contains(body, fmt.Sprintf(`"user_id":%d`, u.ID)) {
+				t.Errorf("chown: got %d %s, want the admin as owner", code, body)
+			}
+			if code, _ := admin("POST", "/api/repos/"+enc+"/tool/repair"); code != 409 {
+				t.Errorf("repair with no token at hand: got %d, want 409", code)
+			}
 			if got := get("DELETE", "/api/repos/"+enc+"/tool"); got != 200 || len(s.SCM.Hooks()) != 0 {
 				t.Errorf("disable: got %d with hooks %+v, want 200 and the hook removed", got, s.SCM.Hooks())
 			}
@@ -244,7 +271,7 @@ func TestLoginPermissionsAndHooks(t *testing.T) {
 			if got := get("GET", "/api/repos/"+enc+"/fresh"); got != 200 {
 				t.Errorf("reading the synced repository: got %d, want 200", got)
 			}
-			u, _ := s.Store.FindUserLogin(context.Background(), "alice")
+			u, _ = s.Store.FindUserLogin(context.Background(), "alice")
 			app, _ := s.Store.FindRepoSlug(context.Background(), kind, ns+"/app")
 			if p, err := s.Store.FindPerm(context.Background(), u.ID, app.ID); err != nil || !p.Push || p.Admin || p.Synced == 0 {
 				t.Errorf("stored permission: got %+v %v, want push synced", p, err)

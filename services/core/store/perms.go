@@ -47,3 +47,18 @@ func prefixed(prefix, columns string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// SetRepoOwner makes the user the repository's owner: whose SCM token
+// maintains its webhook when the caller has none (Drone's repo.UserID).
+func (s *Store) SetRepoOwner(ctx context.Context, repoID, userID int64) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO core_repo_owners (repo_id, user_id) VALUES (?, ?)
+ON CONFLICT (repo_id) DO UPDATE SET user_id = excluded.user_id`), repoID, userID)
+	return err
+}
+
+// RepoOwner returns the repository's owner, ErrNotFound when it has none.
+func (s *Store) RepoOwner(ctx context.Context, repoID int64) (*model.User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, s.q(`SELECT `+prefixed("u.", userColumns)+` FROM core_users u
+JOIN core_repo_owners o ON o.user_id = u.id WHERE o.repo_id = ?`), repoID))
+	return u, notFound(err, "owner")
+}

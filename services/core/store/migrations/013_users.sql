@@ -57,6 +57,10 @@ CREATE TABLE core_crons (
   UNIQUE (repo_id, name)
 );
 CREATE INDEX core_crons_next ON core_crons (next_run);
+CREATE TABLE core_repo_owners (
+  repo_id BIGINT PRIMARY KEY REFERENCES core_repos (id) ON DELETE CASCADE,
+  user_id BIGINT NOT NULL REFERENCES core_users (id) ON DELETE CASCADE
+);
 CREATE TABLE core_settings (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
