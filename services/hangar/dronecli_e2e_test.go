@@ -148,6 +148,10 @@ func testDroneCLI(t *testing.T, bin string, dialect sqldb.Dialect) {
 		wantLines(t, "repo update", cli.run("repo", "update", "Codertocat/cli", "--trusted", "--config", ".ci.yml"),
 			"Successfully updated repository Codertocat/cli")
 		wantLines(t, "repo info", cli.run("repo", "info", "Codertocat/cli"), "Config: .ci.yml", "Trusted: true")
+		wantLines(t, "repo chown", cli.run("repo", "chown", "Codertocat/cli"), "Successfully assumed ownership of repository Codertocat/cli")
+		if out, err := cli.try("repo", "repair", "Codertocat/cli"); err == nil || !strings.Contains(out, "409") {
+			t.Errorf("repo repair without any SCM token: got %v %q, want 409", err, out)
+		}
 		wantLines(t, "repo disable", cli.run("repo", "disable", "Codertocat/cli"), "Successfully removed repository Codertocat/cli")
 		if out, err := cli.try("build", "create", "Codertocat/cli", "--branch", "master"); err == nil || !strings.Contains(out, "not active") {
 			t.Errorf("build create on a disabled repository: got %v %q, want a 409 not active", err, out)
