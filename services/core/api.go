@@ -41,7 +41,11 @@ func (s *service) findRepo(r *http.Request) (*model.Repo, error) {
 // lookupRepo resolves /api/repos/{owner}/{name}, on the SCM named by ?scm=
 // or else on GitHub then GitLab.
 func (s *service) lookupRepo(r *http.Request) (*model.Repo, error) {
-	slug := r.PathValue("owner") + "/" + r.PathValue("name")
+	return s.lookupSlug(r, r.PathValue("owner")+"/"+r.PathValue("name"))
+}
+
+// lookupSlug resolves a repository slug as lookupRepo does.
+func (s *service) lookupSlug(r *http.Request, slug string) (*model.Repo, error) {
 	kinds := []string{"github", "gitlab"}
 	if k := r.URL.Query().Get("scm"); k != "" {
 		kinds = []string{k}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hangar-ci/hangar/services/core/auth"
@@ -136,41 +138,115 @@ func (s *service) sysAdmin(h http.HandlerFunc) http.Handler {
 	})
 }
 
-type repoKey struct{}
+type (
+	repoKey   struct{}
+	accessKey struct{}
+)
 
-// repoAccess resolves /{owner}/{name}, checks the caller's access to it
-// and hands the repository to h through the context. A repository the
-// caller may not read is reported as missing to logged-in users, as Drone
-// does, so private names do not leak.
+// repoAccess checks the caller's access to the repository of
+// /{owner}/{name} (resolved by repoGate) and hands it to h.
 func (s *service) repoAccess(need Access, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		repo, err := s.lookupRepo(r)
+		repo, ok := r.Context().Value(repoKey{}).(*model.Repo)
+		got, _ := r.Context().Value(accessKey{}).(Access)
+		if !ok {
+			var err error
+			if repo, err = s.lookupRepo(r); err != nil {
+				httperr.Write(w, r, err)
+				return
+			}
+			if got, err = s.access(r, repo); err != nil {
+				httperr.Write(w, r, err)
+				return
+			}
+		}
+		if err := refusal(r, repo.Slug, need, got); err != nil {
+			httperr.Write(w, r, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), repoKey{}, repo)))
+	})
+}
+
+// access is the caller's access to repo.
+func (s *service) access(r *http.Request, repo *model.Repo) (Access, error) {
+	u := auth.UserFrom(r.Context())
+	perm, err := s.perms.Find(r.Context(), u, repo)
+	if err != nil {
+		return auth.None, httperr.Wrap(httperr.Unavailable, err, "permissions unavailable")
+	}
+	return auth.Level(u, repo, perm), nil
+}
+
+// refusal is the error for a caller with access got to a route needing
+// need, nil when allowed. A repository the caller may not read is reported
+// as missing to logged-in users, as Drone does, so private names do not
+// leak.
+func refusal(r *http.Request, slug string, need, got Access) error {
+	switch {
+	case got >= need:
+		return nil
+	case auth.UserFrom(r.Context()) == nil:
+		return errLogin
+	case got < Read:
+		return httperr.New(httperr.NotFound, "repository %s not found", slug)
+	}
+	return httperr.New(httperr.Forbidden, "%s access to %s needed, you have %s", need, slug, got)
+}
+
+// repoGate makes read access the floor of every route under
+// /api/repos/{owner}/{name}/… and /api/stream/{owner}/{name}/…, whoever
+// registers it: the repository is resolved and the caller's access
+// computed once, before routing, and handed on to repoAccess. An unknown
+// repository goes on only for system administrators (enabling a new one).
+func (s *service) repoGate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		slug, ok := repoPath(r.URL.EscapedPath())
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		repo, err := s.lookupSlug(r, slug)
+		if httperr.Status(err) == http.StatusNotFound {
+			if u := auth.UserFrom(r.Context()); u != nil && u.Admin {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if auth.UserFrom(r.Context()) == nil {
+				err = errLogin
+			}
+		}
 		if err != nil {
 			httperr.Write(w, r, err)
 			return
 		}
-		u := auth.UserFrom(r.Context())
-		perm, err := s.perms.Find(r.Context(), u, repo)
-		if err != nil {
-			httperr.Write(w, r, httperr.Wrap(httperr.Unavailable, err, "permissions unavailable"))
-			return
+		got, err := s.access(r, repo)
+		if err == nil {
+			err = refusal(r, repo.Slug, Read, got)
 		}
-		got := auth.Level(u, repo, perm)
-		switch {
-		case got >= need:
-		case u == nil:
-			httperr.Write(w, r, errLogin)
-			return
-		case got < Read:
-			httperr.Write(w, r, httperr.New(httperr.NotFound, "repository %s not found", r.PathValue("owner")+"/"+r.PathValue("name")))
-			return
-		default:
-			httperr.Write(w, r, httperr.New(httperr.Forbidden, "%s access to %s needed, you have %s", need, repo.Slug, got))
+		if err != nil {
+			httperr.Write(w, r, err)
 			return
 		}
 		reqlog.Annotate(r.Context(), slog.String("repo", repo.Slug))
-		h(w, r.WithContext(context.WithValue(r.Context(), repoKey{}, repo)))
+		ctx := context.WithValue(context.WithValue(r.Context(), repoKey{}, repo), accessKey{}, got)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// repoPath returns the slug of /api/repos/{owner}/{name}[/…] and
+// /api/stream/{owner}/{name}/…, segments unescaped as the mux does.
+func repoPath(escaped string) (string, bool) {
+	parts := strings.Split(strings.TrimPrefix(escaped, "/"), "/")
+	if len(parts) < 4 || parts[0] != "api" || (parts[1] != "repos" && parts[1] != "stream") || parts[2] == "" || parts[3] == "" {
+		return "", false
+	}
+	owner, err1 := url.PathUnescape(parts[2])
+	name, err2 := url.PathUnescape(parts[3])
+	if err1 != nil || err2 != nil {
+		return "", false
+	}
+	return owner + "/" + name, true
 }
 
 // enableAccess guards POST /api/repos/{owner}/{name}: admin access to a

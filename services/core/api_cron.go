@@ -188,9 +188,10 @@ func (s *service) fireCron(ctx context.Context, c *model.Cron) error {
 	return err
 }
 
+// logOrDefault is the service's logger; none given (tests) discards.
 func logOrDefault(l *slog.Logger) *slog.Logger {
 	if l == nil {
-		return slog.Default()
+		return slog.New(slog.DiscardHandler)
 	}
 	return l
 }

@@ -101,14 +101,18 @@ type role struct {
 	present bool // logged in
 }
 
-// expected is the status the guard answers, 0 when it lets the request
-// through to the handler.
-func (r role) expected(need string) int {
+// expected is the status the guard answers for a route of path, 0 when
+// it lets the request through to the handler. Under a private repository's
+// path read access is the floor of every route (repoGate), so a caller who
+// cannot read it is told it is missing, whatever the route needs.
+func (r role) expected(need, path string) int {
 	switch {
 	case need == anyone:
 		return 0
 	case !r.present:
 		return http.StatusUnauthorized
+	case strings.HasPrefix(path, "/api/repos/octo/private") && r.level < auth.Read:
+		return http.StatusNotFound
 	case need == loggedIn:
 		return 0
 	case need == sysadmin:
@@ -162,7 +166,7 @@ func TestPermissionMatrix(t *testing.T) {
 	for _, rl := range roles {
 		for _, rt := range matrixRoutes {
 			code, body := call(t, srv, rt.method, rt.path, rl.token, "")
-			want := rl.expected(rt.need)
+			want := rl.expected(rt.need, rt.path)
 			switch {
 			case want == 0 && (code == 401 || code == 403 || code == 404 && strings.Contains(body, "repository octo/private not found")):
 				t.Errorf("%s %s as %s (needs %s): got %d %q, want it let through", rt.method, rt.path, rl.name, rt.need, code, body)

@@ -209,7 +209,7 @@ func (s *service) routes() http.Handler {
 	api := http.NewServeMux()
 	s.apiRoutes(api)
 	s.runnerRoutes(api)
-	mux.Handle("/api/", s.authn.Middleware(api))
+	mux.Handle("/api/", s.authn.Middleware(s.repoGate(api)))
 	mux.Handle("/rpc/v2/", s.runners.rpc.Handler())
 	return mux
 }
