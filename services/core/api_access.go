@@ -254,8 +254,7 @@ func repoPath(escaped string) (string, bool) {
 func (s *service) enableAccess(h http.HandlerFunc) http.Handler {
 	checked := s.repoAccess(AdminAccess, h)
 	return s.loggedIn(func(w http.ResponseWriter, r *http.Request) {
-		_, err := s.lookupRepo(r)
-		if httperr.Status(err) == http.StatusNotFound && auth.UserFrom(r.Context()).Admin {
+		if _, err := s.findRepo(r); httperr.Status(err) == http.StatusNotFound && auth.UserFrom(r.Context()).Admin {
 			h(w, r)
 			return
 		}
