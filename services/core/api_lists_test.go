@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -60,5 +61,32 @@ func TestBuildLists(t *testing.T) {
 	var recent []wire.Repository
 	if code != 200 || json.Unmarshal([]byte(body), &recent) != nil || len(recent) != 1 || recent[0].Slug != "octo/hello" || recent[0].Build == nil || recent[0].Build.Number != 9 {
 		t.Errorf("recent builds: got %d %s, want octo/hello with build 9 alone", code, body)
+	}
+}
+
+func TestCollaborators(t *testing.T) {
+	t.Parallel()
+	srv, st := newAPI(t)
+	ctx := context.Background()
+	call(t, srv, "POST", "/api/repos", "tok", `{"namespace":"octo","name":"hello","scm":"github"}`)
+	repo, _ := st.FindRepoSlug(ctx, "github", "octo/hello")
+	u := &model.User{Login: "dev", Active: true, TokenHash: "h-dev"}
+	if err := st.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutPerm(ctx, &model.Perm{UserID: u.ID, RepoID: repo.ID, Pull: true, Push: true, Synced: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := call(t, srv, "GET", "/api/repos/octo/hello/collaborators", "tok", ""); code != 200 || !strings.Contains(body, `"login":"dev"`) || !strings.Contains(body, `"write":true`) {
+		t.Errorf("list: got %d %s", code, body)
+	}
+	if code, _ := call(t, srv, "GET", "/api/repos/octo/hello/collaborators/DEV", "tok", ""); code != 200 {
+		t.Errorf("find: got %d", code)
+	}
+	if code, _ := call(t, srv, "DELETE", "/api/repos/octo/hello/collaborators/dev", "tok", ""); code != 204 {
+		t.Errorf("delete: got %d", code)
+	}
+	if code, _ := call(t, srv, "GET", "/api/repos/octo/hello/collaborators/dev", "tok", ""); code != 404 {
+		t.Errorf("after delete: got %d, want 404", code)
 	}
 }

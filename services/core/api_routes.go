@@ -96,6 +96,11 @@ func (s *service) apiRoutes(api routeMux) {
 	repo("PATCH /api/repos/{owner}/{name}/cron/{cron}", Write, s.updateCron)
 	repo("DELETE /api/repos/{owner}/{name}/cron/{cron}", Write, s.deleteCron)
 
+	// Collaborators: the users whose SCM permission is synced.
+	repo("GET /api/repos/{owner}/{name}/collaborators", Read, s.listCollaborators)
+	repo("GET /api/repos/{owner}/{name}/collaborators/{member}", Read, s.showCollaborator)
+	repo("DELETE /api/repos/{owner}/{name}/collaborators/{member}", AdminAccess, s.deleteCollaborator)
+
 	// Badges: the SVG for anyone, as Drone; cc.xml needs read access.
 	api.HandleFunc("GET /api/badges/{owner}/{name}/status.svg", s.badge)
 	repo("GET /api/badges/{owner}/{name}/cc.xml", Read, s.ccMenu)

@@ -62,3 +62,28 @@ func (s *Store) RepoOwner(ctx context.Context, repoID int64) (*model.User, error
 JOIN core_repo_owners o ON o.user_id = u.id WHERE o.repo_id = ?`), repoID))
 	return u, notFound(err, "owner")
 }
+
+// Collaborator is a user's synced permission in a repository, with the
+// user's login and avatar.
+type Collaborator struct {
+	model.Perm
+	Login, Avatar string
+}
+
+// ListCollaborators returns the repository's users with a synced
+// permission, by login.
+func (s *Store) ListCollaborators(ctx context.Context, repoID int64) ([]*Collaborator, error) {
+	return queryAll(ctx, s, func(row interface{ Scan(...any) error }) (*Collaborator, error) {
+		c := &Collaborator{}
+		err := row.Scan(&c.UserID, &c.RepoID, &c.Pull, &c.Push, &c.Admin, &c.Synced, &c.Login, &c.Avatar)
+		return c, err
+	}, `SELECT p.user_id, p.repo_id, p.can_pull, p.can_push, p.can_admin, p.synced, u.login, u.avatar
+FROM core_perms p JOIN core_users u ON u.id = p.user_id WHERE p.repo_id = ? ORDER BY u.login_key`, repoID)
+}
+
+// DeletePerm forgets a user's permission in a repository (it is synced
+// again from the SCM on the user's next request).
+func (s *Store) DeletePerm(ctx context.Context, userID, repoID int64) error {
+	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM core_perms WHERE user_id = ? AND repo_id = ?`), userID, repoID)
+	return err
+}
