@@ -57,6 +57,9 @@ func TestBuildLists(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", path, diff)
 		}
 	}
+	if code, body := call(t, srv, "GET", "/api/system/stats", "tok", ""); code != 200 || !strings.Contains(body, `"builds":{"pending":0,"running":0,"total":9}`) || !strings.Contains(body, `"repos":{"active":2}`) {
+		t.Errorf("stats: got %d %s", code, body)
+	}
 	code, body := call(t, srv, "GET", "/api/user/builds", "tok", "")
 	var recent []wire.Repository
 	if code != 200 || json.Unmarshal([]byte(body), &recent) != nil || len(recent) != 1 || recent[0].Slug != "octo/hello" || recent[0].Build == nil || recent[0].Build.Number != 9 {

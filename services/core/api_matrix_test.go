@@ -43,6 +43,7 @@ var matrixRoutes = []struct{ method, path, need string }{
 	{"POST", "/api/queue", sysadmin},
 	{"DELETE", "/api/queue", sysadmin},
 	{"GET", "/api/builds/incomplete", sysadmin},
+	{"GET", "/api/system/stats", sysadmin},
 	{"GET", "/api/repos", sysadmin},
 	{"POST", "/api/repos", sysadmin},
 	{"GET", "/api/repos/octo/private", read},

@@ -41,6 +41,7 @@ func (s *service) apiRoutes(api routeMux) {
 	api.Handle("DELETE /api/queue", s.sysAdmin(s.pauseQueue))
 
 	api.Handle("GET /api/builds/incomplete", s.sysAdmin(s.listIncomplete))
+	api.Handle("GET /api/system/stats", s.sysAdmin(s.systemStats))
 
 	// Repositories.
 	api.Handle("GET /api/repos", s.sysAdmin(s.listRepos))
