@@ -24,7 +24,9 @@ func TestRepoGate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts, _ := OptionsFromEnv(func(k string) (string, bool) { return map[string]string{"HANGAR_API_TOKEN": "tok"}[k], k == "HANGAR_API_TOKEN" }, "")
+	opts, _ := OptionsFromEnv(func(k string) (string, bool) {
+		return map[string]string{"HANGAR_API_TOKEN": "tok"}[k], k == "HANGAR_API_TOKEN"
+	}, "")
 	s, err := newService(opts, server.Env{}, st)
 	if err != nil {
 		t.Fatal(err)
