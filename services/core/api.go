@@ -32,7 +32,7 @@ func storeError(err error, what string) error {
 
 // findRepo returns the repository repoAccess resolved, or resolves it.
 func (s *service) findRepo(r *http.Request) (*model.Repo, error) {
-	if repo, ok := r.Context().Value(repoKey{}).(*model.Repo); ok {
+	if repo, ok := r.Context().Value(ctxRepoKey{}).(*model.Repo); ok {
 		return repo, nil
 	}
 	return s.lookupRepo(r)

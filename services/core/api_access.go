@@ -139,16 +139,16 @@ func (s *service) sysAdmin(h http.HandlerFunc) http.Handler {
 }
 
 type (
-	repoKey   struct{}
-	accessKey struct{}
+	ctxRepoKey   struct{}
+	ctxAccessKey struct{}
 )
 
 // repoAccess checks the caller's access to the repository of
 // /{owner}/{name} (resolved by repoGate) and hands it to h.
 func (s *service) repoAccess(need Access, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		repo, ok := r.Context().Value(repoKey{}).(*model.Repo)
-		got, _ := r.Context().Value(accessKey{}).(Access)
+		repo, ok := r.Context().Value(ctxRepoKey{}).(*model.Repo)
+		got, _ := r.Context().Value(ctxAccessKey{}).(Access)
 		if !ok {
 			var err error
 			if repo, err = s.lookupRepo(r); err != nil {
@@ -164,7 +164,7 @@ func (s *service) repoAccess(need Access, h http.HandlerFunc) http.Handler {
 			httperr.Write(w, r, err)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), repoKey{}, repo)))
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxRepoKey{}, repo)))
 	})
 }
 
@@ -229,7 +229,7 @@ func (s *service) repoGate(next http.Handler) http.Handler {
 			return
 		}
 		reqlog.Annotate(r.Context(), slog.String("repo", repo.Slug))
-		ctx := context.WithValue(context.WithValue(r.Context(), repoKey{}, repo), accessKey{}, got)
+		ctx := context.WithValue(context.WithValue(r.Context(), ctxRepoKey{}, repo), ctxAccessKey{}, got)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

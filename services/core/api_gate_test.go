@@ -59,7 +59,7 @@ func TestRepoGate(t *testing.T) {
 	stranger, puller := user("stranger", nil), user("puller", &model.Perm{Pull: true})
 	var seen string
 	unguarded := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if repo, ok := r.Context().Value(repoKey{}).(*model.Repo); ok {
+		if repo, ok := r.Context().Value(ctxRepoKey{}).(*model.Repo); ok {
 			seen = repo.Slug
 		}
 		w.WriteHeader(http.StatusTeapot)
