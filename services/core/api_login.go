@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hangar-ci/hangar/services/core/auth"
@@ -69,4 +70,15 @@ func (s *service) loginRoutes(mux *http.ServeMux) {
 		http.SetCookie(w, &http.Cookie{Name: auth.CookieName, Path: "/", MaxAge: -1})
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
+}
+
+// githubAPI is the API root for DRONE_GITHUB_SERVER/HANGAR_GITHUB_URL:
+// Drone's usual https://github.com means the public API (go-github's
+// default, ""), anything else an Enterprise server.
+func githubAPI(server string) string {
+	switch strings.TrimSuffix(server, "/") {
+	case "https://github.com", "https://api.github.com":
+		return ""
+	}
+	return server
 }

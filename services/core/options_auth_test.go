@@ -35,3 +35,23 @@ func TestAuthOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestGitHubServer reads Drone's DRONE_GITHUB_SERVER=https://github.com as
+// the public API, not as an Enterprise server.
+func TestGitHubServer(t *testing.T) {
+	t.Parallel()
+	for server, want := range map[string]string{
+		"https://github.com":              "https://api.github.com/",
+		"https://github.com/":             "https://api.github.com/",
+		"https://ghe.example.com":         "https://ghe.example.com/api/v3/",
+		"https://ghe.example.com/api/v3/": "https://ghe.example.com/api/v3/",
+	} {
+		scms, err := newSCMs(Options{GitHubURL: server, GitHubToken: "t", SCMTimeout: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := scms("github").(*githubSCM).c.BaseURL.String(); got != want {
+			t.Errorf("%s: got API %s, want %s", server, got, want)
+		}
+	}
+}

@@ -265,7 +265,7 @@ func newSCMs(o Options) (func(string) SCM, error) {
 	hc := &http.Client{Timeout: o.SCMTimeout, Transport: newHTTPClient().Transport}
 	m := map[string]SCM{}
 	if o.GitHubURL != "" || o.GitHubToken != "" {
-		g, err := newGitHubSCM(o.GitHubURL, o.GitHubToken, hc)
+		g, err := newGitHubSCM(githubAPI(o.GitHubURL), o.GitHubToken, hc)
 		if err != nil {
 			return nil, err
 		}
