@@ -162,14 +162,21 @@ func (s *service) execCron(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.startFrom(w, r, repo, cronHook(c))
+	head, err := s.resolveCommit(r.Context(), repo, c.Branch, "")
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	s.startFrom(w, r, repo, cronHook(c, head))
 }
 
-// cronHook is the hook of a cron build: Drone's event "cron" on the job's
-// branch, named after the job.
-func cronHook(c *model.Cron) *model.Hook {
+// cronHook is the hook of a cron build: Drone's event "cron" at the head
+// of the job's branch, named after the job.
+func cronHook(c *model.Cron, head Commit) *model.Hook {
 	return &model.Hook{
 		Trigger: "@cron", Event: model.EventCron, Ref: "refs/heads/" + c.Branch, Source: c.Branch, Target: c.Branch,
+		Before: head.SHA, After: head.SHA, Link: head.Link, Message: head.Message, Author: head.AuthorLogin,
+		AuthorName: head.AuthorName, AuthorEmail: head.AuthorEmail, AuthorAvatar: head.Avatar,
 		Cron: c.Name, Deployment: c.Target, Sender: "cron",
 	}
 }
@@ -184,7 +191,11 @@ func (s *service) fireCron(ctx context.Context, c *model.Cron) error {
 	if !repo.Active {
 		return nil
 	}
-	_, _, err = s.trigger.trigger(ctx, repo, cronHook(c))
+	head, err := s.resolveCommit(ctx, repo, c.Branch, "")
+	if err != nil {
+		return err
+	}
+	_, _, err = s.trigger.trigger(ctx, repo, cronHook(c, head))
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/hangar-ci/hangar/services/core/auth"
@@ -88,7 +89,8 @@ func (s *service) withHooks(r *http.Request, repo *model.Repo, doing string,
 	if u == nil || err != nil {
 		return err
 	}
-	link := s.opts.ServerProto + "://" + s.opts.ServerHost + "/hook"
+	// The per-repository hook URL: only this repository's secret is tried.
+	link := s.opts.ServerProto + "://" + s.opts.ServerHost + "/hook?repo=" + url.QueryEscape(repo.Slug)
 	if err := do(login.PermSource{Tokens: s.tokens}, r.Context(), u, repo, link); err != nil {
 		return httperr.Wrap(httperr.Unavailable, err, "%s the webhook on %s failed: %v", doing, repo.SCM, err)
 	}

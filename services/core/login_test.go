@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -227,7 +228,7 @@ func TestLoginPermissionsAndHooks(t *testing.T) {
 			}
 			repo, _ := s.Store.FindRepoSlug(context.Background(), kind, ns+"/tool")
 			hooks := s.SCM.Hooks()
-			if len(hooks) != 1 || hooks[0].ID != 2 || hooks[0].Slug != ns+"/tool" || !strings.HasSuffix(hooks[0].URL, "/hook") || hooks[0].Secret != repo.Secret || !repo.Active {
+			if len(hooks) != 1 || hooks[0].ID != 2 || hooks[0].Slug != ns+"/tool" || !strings.HasSuffix(hooks[0].URL, "/hook?repo="+url.QueryEscape(ns+"/tool")) || hooks[0].Secret != repo.Secret || !repo.Active {
 				t.Errorf("webhook on activation: got %+v (repo active %v), want one hook on the tool repository, replaced by repair (id 2), with the repository secret", hooks, repo.Active)
 			}
 			// The owner (alice, who set the hook) lends her token to a

@@ -126,7 +126,7 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 
 // NewWithStore returns the core server over an open store (tests and
 // benchmarks share one).
-func NewWithStore(opts Options, env server.Env, st *store.Store) (*server.Service, error) {
+func NewWithStore(opts Options, env server.Env, st Store) (*server.Service, error) {
 	s, err := newService(opts, env, st)
 	if err != nil {
 		return nil, err
@@ -157,7 +157,11 @@ func (s *service) guard(next http.Handler) http.Handler {
 	})
 }
 
-func newService(opts Options, env server.Env, st *store.Store) (*service, error) {
+func newService(opts Options, env server.Env, st Store) (*service, error) {
+	whole, ok := st.(interface{ Self() *store.Store })
+	if !ok {
+		return nil, fmt.Errorf("core: the store %T lacks users, secrets and cron (embed *store.Store)", st)
+	}
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
@@ -170,7 +174,7 @@ func newService(opts Options, env server.Env, st *store.Store) (*service, error)
 	s := &service{
 		opts:  opts,
 		store: st,
-		db:    st,
+		db:    whole.Self(),
 		log:   logOrDefault(env.Logger),
 		hooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hangar_core_hooks_total",

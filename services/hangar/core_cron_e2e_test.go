@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hangar-ci/hangar/services/core/coretest"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
@@ -18,8 +19,12 @@ func TestCoreCronTwoReplicas(t *testing.T) {
 	dsn := corePostgresSchema(t)
 	extra := map[string]string{"DRONE_DATABASE_DATASOURCE": dsn, "DRONE_CRON_INTERVAL": "50ms"}
 	a := startCore(t, sqldb.Postgres, extra)
-	startCore(t, sqldb.Postgres, extra)
+	b := startCore(t, sqldb.Postgres, extra)
 	a.activate("github", "Codertocat/cli", nil)
+	for _, h := range []*coreHangar{a, b} { // each replica asks its own fake GitHub for the branch head
+		h.GitHub.SetBranch("Codertocat/cli", "master", corePushSHA)
+		h.GitHub.SetCommit("Codertocat/cli", corePushSHA, coretest.Commit{Message: "tip"})
+	}
 	var c wire.Build // any JSON answer will do
 	if code := a.api(http.MethodPost, "/repos/Codertocat/cli/cron", map[string]any{"name": "hourly", "expr": "@every 1h", "branch": "master"}, &c); code != http.StatusOK {
 		t.Fatalf("creating the cron job: got %d, want 200", code)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hangar-ci/hangar/services/core/coretest"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 )
 
@@ -133,6 +134,11 @@ func testDroneCLI(t *testing.T, bin string, dialect sqldb.Dialect) {
 	})
 	cli := &droneCLI{t: t, bin: bin, server: h.URL, token: cliAdminToken, home: t.TempDir(), outputs: &bytes.Buffer{}}
 	h.activate("github", "Codertocat/blocked", nil)
+	// Manual and cron builds run at a branch's head, asked of the SCM.
+	for branch, sha := range map[string]string{"master": corePushSHA, "develop": strings.Repeat("d", 40)} {
+		h.GitHub.SetBranch("Codertocat/cli", branch, sha)
+		h.GitHub.SetCommit("Codertocat/cli", sha, coretest.Commit{Message: "tip of " + branch, AuthorLogin: "octocat"})
+	}
 
 	t.Run("info", func(t *testing.T) {
 		cli := cli.with(t)

@@ -122,8 +122,8 @@ func cliCron(t *testing.T, cli *droneCLI, h *coreHangar) {
 	// The trigger's cron condition: the nightly-only pipeline runs for this job.
 	n, _ := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
 	b := h.build("Codertocat/cli", n)
-	if b.Cron != "nightly" || len(b.Stages) != 2 || b.Stages[1].Name != "nightly-only" {
-		t.Errorf("cron build: got cron %q with %v, want nightly with build and nightly-only", b.Cron, coreStagesOf(&b))
+	if b.Cron != "nightly" || len(b.Stages) != 2 || b.Stages[1].Name != "nightly-only" || b.After != corePushSHA {
+		t.Errorf("cron build: got cron %q at %s with %v, want nightly at master's head with build and nightly-only", b.Cron, b.After, coreStagesOf(&b))
 	}
 	cli.run("cron", "rm", "Codertocat/cli", "nightly")
 	if out := cli.run("cron", "ls", "Codertocat/cli"); strings.Contains(out, "nightly") {
