@@ -132,15 +132,7 @@ func (in *repoSettings) apply(r *model.Repo) {
 
 func (s *service) listRepos(w http.ResponseWriter, r *http.Request) {
 	repos, err := s.store.ListRepos(r.Context())
-	if err != nil {
-		httperr.Write(w, r, storeError(err, "repositories"))
-		return
-	}
-	out := make([]*wire.Repository, 0, len(repos))
-	for _, repo := range repos {
-		out = append(out, toWireRepo(repo))
-	}
-	wire.WriteJSON(w, http.StatusOK, out)
+	writeRepos(w, r, repos, err)
 }
 
 func (s *service) showRepo(w http.ResponseWriter, r *http.Request) {

@@ -59,6 +59,11 @@ func (s *service) userRepos(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	repos, err := s.db.ListUserRepos(r.Context(), u.ID)
+	writeRepos(w, r, repos, err)
+}
+
+// writeRepos answers a list of repositories, or the store's error.
+func writeRepos(w http.ResponseWriter, r *http.Request, repos []*model.Repo, err error) {
 	if err != nil {
 		httperr.Write(w, r, storeError(err, "repositories"))
 		return
