@@ -96,10 +96,6 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := s.seedUsers(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
 	svc := s.service()
 	log := env.Logger
 	if log == nil {
@@ -129,9 +125,6 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 func NewWithStore(opts Options, env server.Env, st Store) (*server.Service, error) {
 	s, err := newService(opts, env, st)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.seedUsers(context.Background()); err != nil {
 		return nil, err
 	}
 	return s.service(), nil
@@ -196,6 +189,11 @@ func newService(opts Options, env server.Env, st Store) (*service, error) {
 	s.runners = newRunners(s, env.Logger)
 	s.trigger.sched = s.runners.queue
 	if err := s.initAuth(); err != nil {
+		return nil, err
+	}
+	seedCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.seedUsers(seedCtx); err != nil {
 		return nil, err
 	}
 	if env.Registry != nil {
