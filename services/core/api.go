@@ -2,7 +2,6 @@ package core
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -20,24 +19,6 @@ import (
 // maxAPIBody bounds an API request body.
 const maxAPIBody = 1 << 20
 
-// authorize lets through requests bearing the API token; with no token
-// configured the API is closed.
-func (s *service) authorize(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.opts.APIToken == "" {
-			httperr.Write(w, r, httperr.New(httperr.Forbidden, "the API is disabled: set HANGAR_API_TOKEN"))
-			return
-		}
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.APIToken)) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="hangar"`)
-			httperr.Write(w, r, httperr.New(httperr.Unauthorized, "missing or wrong API token (Authorization: Bearer …)"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // storeError maps a store error to an HTTP error.
 func storeError(err error, what string) error {
 	switch {
@@ -49,10 +30,22 @@ func storeError(err error, what string) error {
 	return httperr.Wrap(httperr.Unavailable, err, "database unavailable")
 }
 
-// findRepo resolves /api/repos/{owner}/{name}, on the SCM named by ?scm=
-// or else on GitHub then GitLab.
+// findRepo returns the repository repoAccess resolved, or resolves it.
 func (s *service) findRepo(r *http.Request) (*model.Repo, error) {
-	slug := r.PathValue("owner") + "/" + r.PathValue("name")
+	if repo, ok := r.Context().Value(ctxRepoKey{}).(*model.Repo); ok {
+		return repo, nil
+	}
+	return s.lookupRepo(r)
+}
+
+// lookupRepo resolves /api/repos/{owner}/{name}, on the SCM named by ?scm=
+// or else on GitHub then GitLab.
+func (s *service) lookupRepo(r *http.Request) (*model.Repo, error) {
+	return s.lookupSlug(r, r.PathValue("owner")+"/"+r.PathValue("name"))
+}
+
+// lookupSlug resolves a repository slug as lookupRepo does.
+func (s *service) lookupSlug(r *http.Request, slug string) (*model.Repo, error) {
 	kinds := []string{"github", "gitlab"}
 	if k := r.URL.Query().Get("scm"); k != "" {
 		kinds = []string{k}
@@ -92,6 +85,11 @@ type repoSettings struct {
 	CancelPush  *bool   `json:"auto_cancel_pushes"`
 	Timeout     *int64  `json:"timeout"`
 	Throttle    *int64  `json:"throttle"`
+	// CancelRunning and Counter are in drone-go's RepoPatch; accepted and
+	// not kept (Hangar has no running-build auto-cancel; the counter only
+	// moves with builds).
+	CancelRunning *bool  `json:"auto_cancel_running"`
+	Counter       *int64 `json:"counter"`
 	// Secret checks the repository's webhooks and signs protected
 	// pipelines; generated on activation when empty, unless
 	// HANGAR_HOOK_SECRET is set and the repository is not protected.
@@ -134,15 +132,7 @@ func (in *repoSettings) apply(r *model.Repo) {
 
 func (s *service) listRepos(w http.ResponseWriter, r *http.Request) {
 	repos, err := s.store.ListRepos(r.Context())
-	if err != nil {
-		httperr.Write(w, r, storeError(err, "repositories"))
-		return
-	}
-	out := make([]*wire.Repository, 0, len(repos))
-	for _, repo := range repos {
-		out = append(out, toWireRepo(repo))
-	}
-	wire.WriteJSON(w, http.StatusOK, out)
+	writeRepos(w, r, repos, err)
 }
 
 func (s *service) showRepo(w http.ResponseWriter, r *http.Request) {
@@ -151,7 +141,11 @@ func (s *service) showRepo(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, err)
 		return
 	}
-	wire.WriteJSON(w, http.StatusOK, toWireRepo(repo))
+	wr := toWireRepo(repo)
+	if owner, err := s.db.RepoOwner(r.Context(), repo.ID); err == nil {
+		wr.UserID = owner.ID
+	}
+	wire.WriteJSON(w, http.StatusOK, wr)
 }
 
 // activated is the answer to an activation: the repository and, once, the
@@ -273,12 +267,28 @@ func (s *service) deactivateRepo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if repo.Active {
-		repo.Active, repo.Updated = false, s.trigger.now().Unix()
-		if err := s.store.UpdateRepo(r.Context(), repo); err != nil {
-			httperr.Write(w, r, storeError(err, "repository "+repo.Slug))
+		if err := s.removeHook(r, repo); err != nil {
+			httperr.Write(w, r, err)
 			return
 		}
-		s.repoEvent(r, repo, wire.ActionDisabled)
+	}
+	if err := s.setActive(r, repo, false); err != nil {
+		httperr.Write(w, r, err)
+		return
 	}
 	wire.WriteJSON(w, http.StatusOK, toWireRepo(repo))
+}
+
+// setActive enables or disables repo, sending repo:enabled or
+// repo:disabled when it changes.
+func (s *service) setActive(r *http.Request, repo *model.Repo, active bool) error {
+	if repo.Active == active {
+		return nil
+	}
+	repo.Active, repo.Updated = active, s.trigger.now().Unix()
+	if err := s.store.UpdateRepo(r.Context(), repo); err != nil {
+		return storeError(err, "repository "+repo.Slug)
+	}
+	s.repoEvent(r, repo, map[bool]string{true: wire.ActionEnabled, false: wire.ActionDisabled}[active])
+	return nil
 }

@@ -8,11 +8,14 @@ import (
 
 	"github.com/hangar-ci/hangar/services/core/events"
 	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/reqlog"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
+// listBuilds is GET …/builds, newest first, paged (?page=, ?per_page=) and
+// filtered on the server by ?branch=, ?event=, ?status= and ?author=.
 func (s *service) listBuilds(w http.ResponseWriter, r *http.Request) {
 	repo, err := s.findRepo(r)
 	if err != nil {
@@ -25,7 +28,8 @@ func (s *service) listBuilds(w http.ResponseWriter, r *http.Request) {
 		httperr.Write(w, r, httperr.New(httperr.Invalid, "page must be ≥ 1 and per_page between 1 and 100"))
 		return
 	}
-	builds, err := s.store.ListBuilds(r.Context(), repo.ID, perPage, (page-1)*perPage)
+	f := store.BuildFilter{Branch: q.Get("branch"), Event: q.Get("event"), Status: q.Get("status"), Author: q.Get("author")}
+	builds, err := s.db.FilterBuilds(r.Context(), repo.ID, f, perPage, (page-1)*perPage)
 	if err != nil {
 		httperr.Write(w, r, storeError(err, "builds"))
 		return

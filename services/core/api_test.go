@@ -37,8 +37,8 @@ func TestAPI(t *testing.T) {
 		want                      int
 		wantBody                  string
 	}{
-		{"GET", "/api/repos", "", "", 401, "API token"},
-		{"GET", "/api/repos", "wrong", "", 401, "API token"},
+		{"GET", "/api/repos", "", "", 401, "log in"},
+		{"GET", "/api/repos", "wrong", "", 401, "invalid or expired token"},
 		{"POST", "/api/repos", "tok", `{"namespace":"octo","name":"hello","scm":"github","secret":"s3cret"}`, 201, `"secret":"s3cret"`},
 		{"POST", "/api/repos", "tok", `{"namespace":"OCTO","name":"HELLO","scm":"github"}`, 409, "already exists"},
 		{"POST", "/api/repos", "tok", `{"namespace":"octo","name":"x","scm":"svn"}`, 400, "scm must be github or gitlab"},
@@ -69,7 +69,7 @@ func TestAPI(t *testing.T) {
 	}
 }
 
-// TestAPIClosedWithoutToken refuses everything when no token is set.
+// TestAPIClosedWithoutToken refuses anonymous callers when no user exists.
 func TestAPIClosedWithoutToken(t *testing.T) {
 	t.Parallel()
 	st, err := store.New(context.Background(), sqldb.TestDB(t, sqldb.SQLite))
@@ -83,8 +83,8 @@ func TestAPIClosedWithoutToken(t *testing.T) {
 	}
 	srv := httptest.NewServer(svc.Handler)
 	defer srv.Close()
-	if code, _ := call(t, srv, "GET", "/api/repos", "", ""); code != http.StatusForbidden {
-		t.Errorf("got %d, want 403", code)
+	if code, _ := call(t, srv, "GET", "/api/repos", "", ""); code != http.StatusUnauthorized {
+		t.Errorf("got %d, want 401", code)
 	}
 }
 

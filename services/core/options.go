@@ -50,11 +50,15 @@ type Options struct {
 	HookSecret string
 	// MaxHookBody bounds a webhook body.
 	MaxHookBody int64
-	// APIToken protects the REST API (Authorization: Bearer).
+	// APIToken, when set, is the token of a machine admin user "hangar"
+	// created (or updated) at start: HANGAR_API_TOKEN keeps working as the
+	// API's shared token of earlier Hangar versions.
 	APIToken string
 
 	// Runners: the RPC protocol, logs, clone credentials, reaping.
 	Runner RunnerOptions
+	// Users and login (options_auth.go).
+	Auth AuthOptions
 }
 
 // OptionsFromEnv reads Options through lookup, reporting every problem at
@@ -93,6 +97,7 @@ func OptionsFromEnv(lookup envconf.Lookup, self string) (Options, error) {
 		HookSecret:         r.String("", "HANGAR_HOOK_SECRET"),
 		MaxHookBody:        r.Bytes(25<<20, "HANGAR_MAX_HOOK_SIZE"),
 		APIToken:           r.String("", "HANGAR_API_TOKEN"),
+		Auth:               authFromEnv(r),
 	}
 	o.Runner = runnerOptionsFromEnv(r)
 	if o.DatabaseDatasource == "" && isSQLite(o.DatabaseDriver) {
@@ -132,6 +137,7 @@ func (o Options) check(r *envconf.Reader) {
 	r.Check(o.GitLabURL == "" || o.GitLabToken != "", "HANGAR_GITLAB_TOKEN", "must be set with HANGAR_GITLAB_URL")
 	r.Check(o.MaxHookBody > 0, "HANGAR_MAX_HOOK_SIZE", "must be positive")
 	o.Runner.check(r)
+	o.Auth.check(r)
 	for _, p := range o.WebhookEvents {
 		_, err := filepath.Match(p, "")
 		r.Check(err == nil, "DRONE_WEBHOOK_EVENTS", "%q is not a valid pattern", p)

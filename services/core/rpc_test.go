@@ -99,7 +99,7 @@ func TestRPCBadInput(t *testing.T) {
 			t.Parallel()
 			srv, st := newRPC(t, d, testRPCSecret)
 			ctx := context.Background()
-			repo := &model.Repo{Namespace: "octo", Name: "rpc", Slug: "octo/rpc", SCM: "github", Active: true, Timeout: 60, Secret: "s"}
+			repo := &model.Repo{Namespace: "octo", Name: "rpc", Slug: "octo/rpc", SCM: "github", Active: true, Private: true, Visibility: "private", Timeout: 60, Secret: "s"}
 			if err := st.CreateRepo(ctx, repo); err != nil {
 				t.Fatal(err)
 			}

@@ -46,10 +46,11 @@ func newRunners(s *service, log *slog.Logger) *runners {
 	l := logs.New(s.store, bus, o.LogLimit)
 	beat := min(max(o.DeadRunner/6, time.Second), 20*time.Second)
 	srv := rpc.New(rpc.Config{
-		Secret: o.RPCSecret,
-		System: wire.System{Proto: s.opts.ServerProto, Host: s.opts.ServerHost, Link: s.opts.ServerProto + "://" + s.opts.ServerHost},
-		Netrc:  s.netrc,
-		Beat:   beat,
+		Secret:  o.RPCSecret,
+		System:  wire.System{Proto: s.opts.ServerProto, Host: s.opts.ServerHost, Link: s.opts.ServerProto + "://" + s.opts.ServerHost},
+		Netrc:   s.netrc,
+		Beat:    beat,
+		Secrets: s.stageSecrets,
 	}, s.store, q, l, bus, lifecycle{s}, s.trigger.now)
 	return &runners{bus: bus, queue: q, logs: l, rpc: srv}
 }

@@ -22,7 +22,9 @@ import (
 	"github.com/drone/drone-go/drone"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/services/core/auth"
+	"github.com/hangar-ci/hangar/services/core/login"
+	"github.com/hangar-ci/hangar/services/core/seal"
 	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/httperr"
@@ -38,6 +40,12 @@ const Name = "core"
 type service struct {
 	opts    Options
 	store   Store
+	db      *store.Store // users, permissions, secrets, cron (api_*.go)
+	seal    *seal.Sealer
+	authn   *auth.Authenticator
+	perms   *auth.Perms
+	tokens  *login.Tokens // users' SCM tokens; nil without login
+	log     *slog.Logger
 	trigger *triggerer
 	hooks   *prometheus.CounterVec
 	runners *runners
@@ -99,9 +107,11 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 			defer close(reaped)
 			s.reap(ctx, log)
 		}()
+		stopCron := s.runCron(ctx)
 		<-ctx.Done()
 		s.stop() // long polls and log streams end now
 		<-reaped
+		stopCron()
 		s.life.Lock() // waits for the requests still running
 		s.closed = true
 		s.life.Unlock()
@@ -141,6 +151,10 @@ func (s *service) guard(next http.Handler) http.Handler {
 }
 
 func newService(opts Options, env server.Env, st Store) (*service, error) {
+	whole, ok := st.(interface{ Self() *store.Store })
+	if !ok {
+		return nil, fmt.Errorf("core: the store %T lacks users, secrets and cron (embed *store.Store)", st)
+	}
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
@@ -153,6 +167,8 @@ func newService(opts Options, env server.Env, st Store) (*service, error) {
 	s := &service{
 		opts:  opts,
 		store: st,
+		db:    whole.Self(),
+		log:   logOrDefault(env.Logger),
 		hooks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hangar_core_hooks_total",
 			Help: "SCM webhooks by outcome (build, error_build, skipped, ignored, unknown_repo, rejected, failed).",
@@ -172,6 +188,14 @@ func newService(opts Options, env server.Env, st Store) (*service, error) {
 	s.base, s.stop = context.WithCancel(context.Background())
 	s.runners = newRunners(s, env.Logger)
 	s.trigger.sched = s.runners.queue
+	if err := s.initAuth(); err != nil {
+		return nil, err
+	}
+	seedCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.seedUsers(seedCtx); err != nil {
+		return nil, err
+	}
 	if env.Registry != nil {
 		if err := env.Registry.Register(s.hooks); err != nil {
 			return nil, err
@@ -183,25 +207,11 @@ func newService(opts Options, env server.Env, st Store) (*service, error) {
 func (s *service) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /hook", s.hook)
+	s.loginRoutes(mux)
 	api := http.NewServeMux()
-	api.HandleFunc("GET /api/queue", s.listQueue)
-	api.HandleFunc("GET /api/repos", s.listRepos)
-	api.HandleFunc("POST /api/repos", s.activateRepo)
-	api.HandleFunc("GET /api/repos/{owner}/{name}", s.showRepo)
-	api.HandleFunc("PATCH /api/repos/{owner}/{name}", s.updateRepo)
-	api.HandleFunc("DELETE /api/repos/{owner}/{name}", s.deactivateRepo)
-	api.HandleFunc("GET /api/repos/{owner}/{name}/builds", s.listBuilds)
-	api.HandleFunc("POST /api/repos/{owner}/{name}/builds", s.createBuild)
-	api.HandleFunc("GET /api/repos/{owner}/{name}/builds/{number}", s.showBuild)
-	api.HandleFunc("DELETE /api/repos/{owner}/{name}/builds/{number}", s.cancelBuild)
-	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}", s.retryBuild)
-	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/promote", s.promoteBuild(model.EventPromote))
-	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/rollback", s.promoteBuild(model.EventRollback))
-	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/approve/{stage}", s.approveStage)
-	api.HandleFunc("POST /api/repos/{owner}/{name}/builds/{number}/decline/{stage}", s.declineStage)
-	api.HandleFunc("PUT /api/repos/{owner}/{name}/builds/{number}/stages/{stage}", s.reportStage)
+	s.apiRoutes(api)
 	s.runnerRoutes(api)
-	mux.Handle("/api/", s.authorize(api))
+	mux.Handle("/api/", s.authn.Middleware(s.repoGate(api)))
 	mux.Handle("/rpc/v2/", s.runners.rpc.Handler())
 	return mux
 }
@@ -257,7 +267,7 @@ func newSCMs(o Options) (func(string) SCM, error) {
 	hc := &http.Client{Timeout: o.SCMTimeout, Transport: newHTTPClient().Transport}
 	m := map[string]SCM{}
 	if o.GitHubURL != "" || o.GitHubToken != "" {
-		g, err := newGitHubSCM(o.GitHubURL, o.GitHubToken, hc)
+		g, err := newGitHubSCM(githubAPI(o.GitHubURL), o.GitHubToken, hc)
 		if err != nil {
 			return nil, err
 		}

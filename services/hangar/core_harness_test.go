@@ -38,6 +38,47 @@ type coreHangar struct {
 	GitHub  *coretest.SCM
 	GitLab  *coretest.SCM
 	Webhook *coreRecorder
+	// Log is everything the server logged.
+	Log *coreLog
+	// driver and dsn open the server's database (DB).
+	driver, dsn string
+	dbOnce      sync.Once
+	db          *sqldb.DB
+}
+
+// DB opens the server's database for reading what it stored, once.
+func (h *coreHangar) DB(t testing.TB) *sqldb.DB {
+	t.Helper()
+	h.dbOnce.Do(func() {
+		db, err := sqldb.Open(context.Background(), h.driver, h.dsn)
+		if err != nil {
+			t.Fatalf("opening the server's database: %v", err)
+		}
+		h.db = db
+		h.t.Cleanup(func() { db.Close() })
+	})
+	if h.db == nil {
+		t.Fatal("the server's database could not be opened")
+	}
+	return h.db
+}
+
+// coreLog collects the server's log lines, safe for concurrent writes.
+type coreLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *coreLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *coreLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // coreRecorder receives outbound webhooks and keeps the verified ones.
@@ -80,7 +121,7 @@ func startCoreWith(t testing.TB, dialect sqldb.Dialect, extra map[string]string,
 	if err := os.CopyFS(repoDir, os.DirFS("testdata/core-repo")); err != nil {
 		t.Fatal(err)
 	}
-	h := &coreHangar{t: t, GitHub: coretest.NewGitHub(t), GitLab: coretest.NewGitLab(t), Webhook: &coreRecorder{}}
+	h := &coreHangar{t: t, GitHub: coretest.NewGitHub(t), GitLab: coretest.NewGitLab(t), Webhook: &coreRecorder{}, Log: &coreLog{}}
 	v, err := httpsig.NewVerifier(coreSecret)
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +167,10 @@ func startCoreWith(t testing.TB, dialect sqldb.Dialect, extra map[string]string,
 	if setup != nil {
 		setup(h, repoDir, hook.URL, env)
 	}
+	h.driver, h.dsn = env["DRONE_DATABASE_DRIVER"], env["DRONE_DATABASE_DATASOURCE"]
+	if h.dsn == "" {
+		h.dsn = "file:" + filepath.Join(env["HANGAR_DATA_DIR"], "core.db")
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +178,7 @@ func startCoreWith(t testing.TB, dialect sqldb.Dialect, extra map[string]string,
 	h.URL = "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serveOn(ctx, ln, envconf.Map(env), io.Discard, false, services...) }()
+	go func() { done <- serveOn(ctx, ln, envconf.Map(env), h.Log, false, services...) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -30,8 +30,8 @@ type file struct {
 	Hash []byte
 }
 
-// secret is a secret handed to the stage. Hangar stores none yet, so the
-// list is empty; the runner's own secret extension still answers.
+// secret is a secret handed to the stage (Config.Secrets); the runner's
+// own secret extension answers the names not among them.
 type secret struct {
 	Name            string `json:"name"`
 	Data            string `json:"data"`
@@ -94,9 +94,21 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Netrc != nil {
 		netrc = s.cfg.Netrc(repo)
 	}
+	secrets := []secret{}
+	if s.cfg.Secrets != nil {
+		list, err := s.cfg.Secrets(ctx, repo, b, yaml)
+		if err != nil {
+			// Never the values: the error names the secret at most.
+			httperr.Write(w, r, httperr.Wrap(httperr.Unavailable, err, "the build's secrets cannot be opened"))
+			return
+		}
+		for _, sec := range list {
+			secrets = append(secrets, secret{Name: sec.Name, Data: sec.Data, PullRequest: sec.PullRequest, PullRequestPush: sec.PullRequestPush})
+		}
+	}
 	sys := s.cfg.System
 	wire.WriteJSON(w, http.StatusOK, &stageContext{
 		Build: view.Build(b, stages), Stage: view.Stage(st), Config: file{Data: []byte(yaml)},
-		Netrc: netrc, Repo: wr, Secrets: []secret{}, System: &sys,
+		Netrc: netrc, Repo: wr, Secrets: secrets, System: &sys,
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"github.com/drone/drone-go/drone"
 	"io"
 	"net/http"
 	"strconv"
@@ -71,6 +72,9 @@ type Config struct {
 	// DefaultTimeout is the build timeout, in minutes, runners get for a
 	// repository that has none.
 	DefaultTimeout int64
+	// Secrets returns the stored secrets a build may see, opened (nil:
+	// none are handed over; runners still ask their secret extension).
+	Secrets func(ctx context.Context, repo *model.Repo, b *model.Build, yaml string) ([]*drone.Secret, error)
 }
 
 // Server serves /rpc/v2.

@@ -192,21 +192,7 @@ func (s *Store) FindBuild(ctx context.Context, repoID, number int64) (*model.Bui
 
 // ListBuilds returns a repository's builds, newest first.
 func (s *Store) ListBuilds(ctx context.Context, repoID int64, limit, offset int) ([]*model.Build, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+buildColumns+` FROM core_builds WHERE repo_id = ?
-ORDER BY number DESC LIMIT ? OFFSET ?`), repoID, limit, offset)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Build
-	for rows.Next() {
-		b, err := scanBuild(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return s.FilterBuilds(ctx, repoID, BuildFilter{}, limit, offset)
 }
 
 // UpdateBuild writes b's state if its version is current, else ErrConflict.

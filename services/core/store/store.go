@@ -91,3 +91,8 @@ func notFound(err error, what string) error {
 	}
 	return err
 }
+
+// Self returns the store itself, also through a type that embeds it (a
+// test's store with one method made to fail), for the parts of the core
+// server that use the store's whole surface.
+func (s *Store) Self() *Store { return s }
