@@ -26,6 +26,7 @@ import (
 	"github.com/hangar-ci/hangar/services/core/login"
 	"github.com/hangar-ci/hangar/services/core/seal"
 	"github.com/hangar-ci/hangar/services/core/store"
+	"github.com/hangar-ci/hangar/services/core/web"
 	"github.com/hangar-ci/hangar/shared/envconf"
 	"github.com/hangar-ci/hangar/shared/httperr"
 	"github.com/hangar-ci/hangar/shared/lru"
@@ -213,7 +214,10 @@ func (s *service) routes() http.Handler {
 	s.runnerRoutes(api)
 	mux.Handle("/api/", s.authn.Middleware(s.repoGate(api)))
 	mux.Handle("/rpc/v2/", s.runners.rpc.Handler())
-	return mux
+	// The pages take every other path; unsafe API calls made with the
+	// session cookie must carry the pages' CSRF token.
+	mux.Handle("/", web.New(web.Options{}))
+	return web.Protect(web.DefaultSessionCookie, mux)
 }
 
 // configChain is Drone's config chain: the extension (cached per commit)
