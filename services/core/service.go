@@ -212,12 +212,15 @@ func (s *service) routes() http.Handler {
 	api := http.NewServeMux()
 	s.apiRoutes(api)
 	s.runnerRoutes(api)
+	if f := s.eventFeed(); f != nil {
+		api.Handle("GET /api/stream", f)
+	}
 	mux.Handle("/api/", s.authn.Middleware(s.repoGate(api)))
 	mux.Handle("/rpc/v2/", s.runners.rpc.Handler())
 	// The pages take every other path; unsafe API calls made with the
 	// session cookie must carry the pages' CSRF token.
-	mux.Handle("/", web.New(web.Options{}))
-	return web.Protect(web.DefaultSessionCookie, mux)
+	mux.Handle("/", web.New(web.Options{SessionCookie: auth.CookieName}))
+	return web.Protect(auth.CookieName, mux)
 }
 
 // configChain is Drone's config chain: the extension (cached per commit)

@@ -123,7 +123,10 @@ func webBuildPage(t *testing.T, h *coreHangar, ctx context.Context) {
 		t.Errorf("stage columns x: got %v, want build < test < publish", xs)
 	}
 	waitFor(t, ctx, "why the selected stage waits", `document.getElementById('why') && document.getElementById('why').textContent.includes('waiting')`)
-	// A runner's report reaches the open page without a reload.
+	// A runner's report reaches the open page without a reload, through
+	// the global event stream.
+	waitFor(t, ctx, "the event stream open", `window.Hangar.stats.open`)
+	events := eval[int](t, ctx, `window.Hangar.stats.events`)
 	report := func(stage int, status string) {
 		t.Helper()
 		if code := h.api(http.MethodPut, fmt.Sprintf("/repos/Codertocat/dag/builds/1/stages/%d", stage), map[string]any{"status": status}, nil); code != http.StatusOK {
@@ -132,6 +135,9 @@ func webBuildPage(t *testing.T, h *coreHangar, ctx context.Context) {
 	}
 	report(1, "running")
 	waitFor(t, ctx, "build running on the page", `document.querySelector('#graph a.node[data-stage=build]').dataset.status === 'running'`)
+	if got := eval[int](t, ctx, `window.Hangar.stats.events`); got <= events {
+		t.Errorf("events received over /api/stream: got %d, want more than %d", got, events)
+	}
 	report(1, "success")
 	waitFor(t, ctx, "test pending after build passed", `document.querySelector('#graph a.node[data-stage=test]').dataset.status === 'pending'`)
 	if got := eval[string](t, ctx, `document.querySelector('#build-head .status').textContent`); got != "running" {

@@ -97,6 +97,7 @@
   // triggers a refresh at once; without it (or while it is down) the view
   // polls, fast while something runs. refresh resolves to true when
   // something is unfinished.
+  const stats = { open: false, events: 0 }; // the event stream, for tests
   function live(refresh, relevant) {
     let es = null, timer = 0, busy = false, active = true;
     const run = async () => {
@@ -108,19 +109,23 @@
     const schedule = () => {
       clearTimeout(timer);
       const open = es && es.readyState === EventSource.OPEN;
-      timer = setTimeout(() => document.hidden ? schedule() : run(), open ? 30000 : active ? 2000 : 10000);
+      // With the stream open, a slow poll still catches what it does not
+      // carry (a step's own progress inside a stage).
+      timer = setTimeout(() => document.hidden ? schedule() : run(), open ? (active ? 5000 : 30000) : (active ? 2000 : 10000));
     };
     let debounce = 0;
     try {
       es = new EventSource(withToken('/api/stream'));
+      es.onopen = () => { stats.open = true; };
       es.onmessage = (e) => {
+        stats.events++;
         let msg = null;
         try { msg = JSON.parse(e.data); } catch (_) { return; }
         if (relevant && !relevant(msg)) return;
         clearTimeout(debounce);
         debounce = setTimeout(run, 250);
       };
-      es.onerror = () => { if (es.readyState === EventSource.CLOSED) { es = null; schedule(); } };
+      es.onerror = () => { stats.open = false; if (es.readyState === EventSource.CLOSED) { es = null; schedule(); } };
     } catch (_) { es = null; }
     return run();
   }
@@ -295,7 +300,7 @@
     const v = views[D.view];
     if (v) Promise.resolve().then(v).catch(fail);
   }
-  window.Hangar = { api, h, fill, svg, chip, dur, took, done, label, flash, fail, live, forRepo, withToken, slug, num, parseParams, APIError };
+  window.Hangar = { stats, api, h, fill, svg, chip, dur, took, done, label, flash, fail, live, forRepo, withToken, slug, num, parseParams, APIError };
   // Deferred scripts (build.js, log.js) have all run by DOMContentLoaded.
   document.addEventListener('DOMContentLoaded', start);
 })();
