@@ -48,12 +48,11 @@ func (s *service) eventFeed() http.Handler {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, feed.Event{Build: c.Build.ID, Print: c.Print, Data: data,
-				Repo: feed.Repo{ID: repo.ID, Slug: repo.Slug, Visibility: repo.Visibility, Private: repo.Private}})
+			out = append(out, feed.Event{Build: c.Build.ID, Print: c.Print, Data: data, Repo: repo})
 		}
 		return out, nil
 	}
 	// Behind the API token every caller sees every repository.
-	allow := func(*http.Request, feed.Repo) bool { return true }
+	allow := func(*http.Request, *model.Repo) bool { return true }
 	return feed.New(src, allow, feed.Options{})
 }

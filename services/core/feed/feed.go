@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/hangar-ci/hangar/services/core/model"
 )
 
 // Event is one changed build.
@@ -25,17 +27,9 @@ type Event struct {
 	// its stages does.
 	Build, Print int64
 	// Repo is what Allow decides on.
-	Repo Repo
+	Repo *model.Repo
 	// Data is the message: the repository JSON with the build embedded.
 	Data []byte
-}
-
-// Repo identifies the repository of an event for permission checks.
-type Repo struct {
-	ID         int64
-	Slug       string
-	Visibility string
-	Private    bool
 }
 
 // Source returns the builds changed at or after since (unix seconds).
@@ -43,7 +37,7 @@ type Source func(ctx context.Context, since int64) ([]Event, error)
 
 // Allow reports whether the request's caller may see a repository's
 // events, as the API would let them read it.
-type Allow func(r *http.Request, repo Repo) bool
+type Allow func(r *http.Request, repo *model.Repo) bool
 
 // Options tune the feed; zero values take the defaults.
 type Options struct {

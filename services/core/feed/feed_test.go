@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hangar-ci/hangar/services/core/model"
 )
 
 // fakeStore is a Source whose answer the test sets.
@@ -35,7 +37,7 @@ func (s *fakeStore) read(_ context.Context, since int64) ([]Event, error) {
 }
 
 func ev(build, print int64, slug string) Event {
-	return Event{Build: build, Print: print, Repo: Repo{Slug: slug}, Data: []byte(`{"slug":"` + slug + `","build":{"id":` + strconv.FormatInt(build, 10) + `,"p":` + strconv.FormatInt(print, 10) + `}}`)}
+	return Event{Build: build, Print: print, Repo: &model.Repo{Slug: slug}, Data: []byte(`{"slug":"` + slug + `","build":{"id":` + strconv.FormatInt(build, 10) + `,"p":` + strconv.FormatInt(print, 10) + `}}`)}
 }
 
 // listen opens the stream and returns its data lines as they come.
@@ -82,7 +84,7 @@ func TestFeed(t *testing.T) {
 	t.Parallel()
 	st := &fakeStore{}
 	st.set(nil, ev(1, 10, "octo/a"))
-	allow := func(r *http.Request, repo Repo) bool { return repo.Slug != "octo/secret" }
+	allow := func(r *http.Request, repo *model.Repo) bool { return repo.Slug != "octo/secret" }
 	now := time.Unix(1_000_000, 0)
 	f := New(st.read, allow, Options{Every: 20 * time.Millisecond, Window: 5 * time.Second, Now: func() time.Time { return now }})
 	srv := httptest.NewServer(f)
@@ -123,7 +125,7 @@ func TestFeed(t *testing.T) {
 func TestFeedStopsPollingWithoutListeners(t *testing.T) {
 	t.Parallel()
 	st := &fakeStore{}
-	f := New(st.read, func(*http.Request, Repo) bool { return true }, Options{Every: 10 * time.Millisecond, Max: 50 * time.Millisecond})
+	f := New(st.read, func(*http.Request, *model.Repo) bool { return true }, Options{Every: 10 * time.Millisecond, Max: 50 * time.Millisecond})
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	ch := listen(t, srv.URL)
