@@ -51,6 +51,7 @@ func TestWebPages(t *testing.T) {
 		{"restart a finished build", webRestart},
 		{"repository settings and badge", webSettings},
 		{"phone width and keyboard", webPhoneAndKeyboard},
+		{"log viewer with 100,000 lines", webLogViewer},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := tab(t, browser)
@@ -270,4 +271,42 @@ func webPhoneAndKeyboard(t *testing.T, h *coreHangar, ctx context.Context) {
 	do(t, ctx, chromedp.KeyEvent("\r"))
 	waitFor(t, ctx, "the test stage selected", `location.pathname === '/Codertocat/dag/1/2/1' && document.getElementById('stage-h').textContent === 'Stage test'`)
 	screenshot(t, ctx, "build-page-phone")
+}
+
+// webLogViewer gives the page's own log viewer 100,000 lines (the stored
+// log of a step has this shape: {pos, out, time}) and checks it stays
+// virtualised, jumps to a line link and finds a match.
+func webLogViewer(t *testing.T, h *coreHangar, ctx context.Context) {
+	do(t, ctx, chromedp.Navigate(h.URL+"/Codertocat/dag/1#L99999"))
+	waitFor(t, ctx, "the build page", `window.HangarLog && document.querySelectorAll('#graph a.node').length === 3`)
+	stats := eval[map[string]float64](t, ctx, `(() => {
+		const el = document.createElement('div');
+		el.className = 'logview';
+		el.id = 'big-log';
+		document.getElementById('main').append(el);
+		const v = new HangarLog.LogView(el);
+		window.bigLog = v;
+		const lines = Array.from({length: 100000}, (_, i) => ({pos: i, out: 'line ' + (i + 1) + ' of the build\n', time: Math.floor(i / 1000)}));
+		const t0 = performance.now();
+		v.set(lines);
+		v.draw();
+		const shown = performance.now() - t0;
+		const s0 = performance.now();
+		const hits = v.search('77777');
+		v.step(1);
+		return {shown, search: performance.now() - s0, hits, rows: el.querySelectorAll('.ln').length, height: el.querySelector('.spacer').offsetHeight};
+	})()`)
+	t.Logf("100,000 lines: drawn in %.1f ms with %v rows in the DOM, searched in %.1f ms", stats["shown"], stats["rows"], stats["search"])
+	if stats["rows"] > 500 || stats["height"] != 100000*18 || stats["hits"] != 1 {
+		t.Errorf("log view: got %v DOM rows, %v px, %v matches; want at most 500 rows (virtualised) over 1800000 px and 1 match", stats["rows"], stats["height"], stats["hits"])
+	}
+	waitFor(t, ctx, "the match in view and marked", `document.querySelector('#big-log #L77777.cur') && document.getElementById('big-log').scrollTop > 0`)
+	// A line link (#L99999 in the address) scrolls to it and marks it.
+	waitFor(t, ctx, "line 99999 targeted", `(() => { bigLog.goto(99999); const l = document.querySelector('#big-log #L99999'); return l && l.classList.contains('target'); })()`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#big-log a[data-line="99998"]`)))
+	waitFor(t, ctx, "the clicked line link", `location.hash === '#L99998' && document.querySelector('#big-log #L99998').classList.contains('target')`)
+	elapsed := eval[string](t, ctx, `document.querySelector('#big-log #L99998 .t').textContent`)
+	if elapsed != "1:39" {
+		t.Errorf("elapsed time of line 99998 (99 s): got %q, want 1:39", elapsed)
+	}
 }

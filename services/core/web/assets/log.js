@@ -46,6 +46,14 @@
       const running = step.status === 'running';
       const key = base + (running ? ':live' : ':stored');
       if (key === this.key) return;
+      if (!running && this.key === base + ':live') {
+        // The step just ended: swap to the stored log, keeping what was
+        // streamed until it is there.
+        this.close();
+        this.key = key;
+        this.load(base, true);
+        return;
+      }
       this.close();
       this.key = key;
       this.lines = [];
