@@ -154,6 +154,7 @@
     goto(n) {
       if (!(n >= 1) || n > this.lines.length) return;
       this.target = n - 1;
+      this.draw(); // sizes the log first, else the scroll is clamped
       this.el.scrollTop = Math.max(0, (n - 1) * LH - this.el.clientHeight / 3);
       this.draw();
     }
@@ -177,6 +178,7 @@
       if (!this.hits.length) return;
       this.cur = (this.cur + dir + this.hits.length) % this.hits.length;
       const i = this.hits[this.cur];
+      this.draw();
       this.el.scrollTop = Math.max(0, i * LH - this.el.clientHeight / 3);
       this.draw();
     }
