@@ -139,6 +139,7 @@
       try { list = await api('GET', '/api/user/repos?latest=true'); } catch (e) {
         if (e.status !== 404) throw e;
         list = await api('GET', '/api/repos'); // servers without per-user lists
+        $('#sync').hidden = true;
       }
       list.sort((a, b) => a.slug.localeCompare(b.slug));
       fill(ul, ...list.map((r) => {
@@ -158,6 +159,13 @@
       for (const li of ul.children) if (li.dataset.slug) li.hidden = q !== '' && !li.dataset.slug.toLowerCase().includes(q);
     };
     search.addEventListener('input', filterRepos);
+    // Sync asks the SCM which repositories the user can see (Drone's
+    // POST /api/user/repos), then lists them again.
+    const sync = $('#sync');
+    sync.addEventListener('click', async () => {
+      sync.disabled = true;
+      try { await api('POST', '/api/user/repos'); flash('Repositories synced.'); await draw(); } catch (e) { fail(e); } finally { sync.disabled = false; }
+    });
     return live(draw);
   }
 
