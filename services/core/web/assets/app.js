@@ -99,11 +99,13 @@
   // something is unfinished.
   const stats = { open: false, events: 0 }; // the event stream, for tests
   function live(refresh, relevant) {
-    let es = null, timer = 0, busy = false, active = true;
+    let es = null, timer = 0, busy = false, again = false, active = true;
     const run = async () => {
-      if (busy) return;
+      // A change announced during a refresh may postdate what it read.
+      if (busy) { again = true; return; }
       busy = true;
       try { active = await refresh(); } catch (e) { fail(e); } finally { busy = false; }
+      if (again) { again = false; return run(); }
       schedule();
     };
     const schedule = () => {
