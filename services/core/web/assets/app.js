@@ -249,6 +249,12 @@
     for (const k of ['trusted', 'protected', 'auto_cancel_pushes', 'auto_cancel_pull_requests']) form[k].checked = !!repo[k];
     form.timeout.value = repo.timeout;
     form.config_path.value = repo.config_path;
+    // Drone's answer carries the caller's permissions: only admins change
+    // settings (a server without them leaves the refusal to the API).
+    if (repo.permissions && !repo.permissions.admin) {
+      for (const el of form.elements) el.disabled = true;
+      form.append(h('p', { cls: 'muted', text: 'Only administrators of this repository can change its settings.' }));
+    }
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const body = { timeout: Number(form.timeout.value), config_path: form.config_path.value.trim() };
