@@ -52,7 +52,7 @@ func TestChangedBuilds(t *testing.T) {
 			}
 			got, after := changed(150)
 			if want := []int64{old.Number, recent.Number}; !slices.Equal(got, want) {
-				t.Fatalf("after a stage update: got builds %v, want %v (by the build row's time)", got, want)
+				t.Fatalf("after a stage update: got builds %v, want %v (by id)", got, want)
 			}
 			if after[recent.Number] != before[recent.Number] {
 				t.Errorf("print of an unchanged build moved: %d then %d", before[recent.Number], after[recent.Number])
