@@ -98,10 +98,13 @@
       const d = visit(s, new Set());
       (cols[d] = cols[d] || []).push(s);
     }
+    // Room above the stages only for arrows that arc over a column.
+    const arcs = stages.some((s) => (s.depends_on || []).some((d) => by.has(d) && depth.get(s.name) - depth.get(d) > 1));
+    const top = arcs ? TOP : 0;
     const pos = new Map();
-    cols.forEach((col, c) => col.forEach((s, r) => pos.set(s.name, { col: c, x: PAD + c * (W + GX), y: PAD + TOP + r * (HT + GY) })));
+    cols.forEach((col, c) => col.forEach((s, r) => pos.set(s.name, { col: c, x: PAD + c * (W + GX), y: PAD + top + r * (HT + GY) })));
     const rows = Math.max(1, ...cols.map((c) => (c || []).length));
-    return { pos, by, width: PAD * 2 + cols.length * W + (cols.length - 1) * GX, height: PAD * 2 + TOP + rows * HT + (rows - 1) * GY };
+    return { pos, by, width: PAD * 2 + cols.length * W + (cols.length - 1) * GX, height: PAD * 2 + top + rows * HT + (rows - 1) * GY };
   }
   function graph(b) {
     const stages = b.stages || [];
