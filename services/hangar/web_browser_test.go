@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/hangar-ci/hangar/services/core/coretest"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
@@ -34,6 +35,8 @@ func TestWebPages(t *testing.T) {
 		}
 		return res.Build
 	}
+	// The new-build form's commit, as GitHub would answer for it.
+	h.GitHub.SetCommit("Codertocat/custom", corePushSHA, coretest.Commit{Message: "Deploy it", AuthorLogin: "Codertocat"})
 	push("dag", "master")      // #1
 	push("dag", "feature/web") // #2
 	push("dag", "master")      // #3
@@ -193,6 +196,9 @@ func webNewBuildAndPromote(t *testing.T, h *coreHangar, ctx context.Context) {
 		chromedp.Click(chromedp.CSS("#new-build-form button[type=submit]")),
 	)
 	waitFor(t, ctx, "the new build's page", `location.pathname === '/Codertocat/custom/1' && document.querySelectorAll('#graph a.node').length === 3`)
+	if got := eval[string](t, ctx, `document.querySelector('#build-head .msg').textContent`); got != "Deploy it" {
+		t.Errorf("new build's message on its page: got %q, want the commit's, Deploy it", got)
+	}
 	b := h.build("Codertocat/custom", 1)
 	if b.Event != "custom" || b.Target != "master" || b.After != corePushSHA || b.Params["DEPLOY"] != "prod" || b.Params["REGION"] != "eu" {
 		t.Errorf("custom build: got %s on %s at %s with %v, want custom on master at %s with DEPLOY=prod REGION=eu", b.Event, b.Target, b.After, b.Params, corePushSHA)
