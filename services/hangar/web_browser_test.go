@@ -126,7 +126,8 @@ func webBuildPage(t *testing.T, h *coreHangar, ctx context.Context) {
 	if len(xs) != 3 || !(xs[0] < xs[1] && xs[1] < xs[2]) {
 		t.Errorf("stage columns x: got %v, want build < test < publish", xs)
 	}
-	waitFor(t, ctx, "why the selected stage waits", `document.getElementById('why') && document.getElementById('why').textContent.includes('waiting')`)
+	// No runner polls this server: the queue says so.
+	waitFor(t, ctx, "why the selected stage waits", `(document.getElementById('why') || {}).textContent === 'Why it waits: no runner is polling'`)
 	// A runner's report reaches the open page without a reload, through
 	// the global event stream.
 	waitFor(t, ctx, "the event stream open", `window.Hangar.stats.open`)
