@@ -26,7 +26,7 @@ func (s *Store) ChangedBuilds(ctx context.Context, since int64, limit int) ([]Ch
 		`SELECT id FROM core_builds WHERE updated >= ?`,
 		`SELECT build_id FROM core_stages WHERE updated >= ?`, // no DISTINCT: SQLite would then scan by build_id
 	} {
-		more, err := s.ids(ctx, q, since)
+		more, err := column[int64](ctx, s, q, since)
 		if err != nil {
 			return nil, err
 		}
@@ -63,19 +63,20 @@ FROM core_builds WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`) ORDER BY id
 	return out, rows.Err()
 }
 
-func (s *Store) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
+// column reads a query's one column into a slice.
+func column[T any](ctx context.Context, s *Store, query string, args ...any) ([]T, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []int64
+	var out []T
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, id)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }

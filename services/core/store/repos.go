@@ -95,18 +95,5 @@ func (s *Store) ListRepos(ctx context.Context) ([]*model.Repo, error) {
 // "" standing for those without one: what a hook without a named
 // repository may be signed with.
 func (s *Store) HookSecrets(ctx context.Context, scm string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT DISTINCT secret FROM core_repos WHERE scm = ?`), scm)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var sec string
-		if err := rows.Scan(&sec); err != nil {
-			return nil, err
-		}
-		out = append(out, sec)
-	}
-	return out, rows.Err()
+	return column[string](ctx, s, `SELECT DISTINCT secret FROM core_repos WHERE scm = ?`, scm)
 }
