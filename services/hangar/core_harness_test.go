@@ -164,6 +164,12 @@ func startCoreWith(t testing.TB, dialect sqldb.Dialect, extra map[string]string,
 	for k, v := range extra {
 		env[k] = v
 	}
+	// Listening first lets setup point links at the server itself.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.URL = "http://" + ln.Addr().String()
 	if setup != nil {
 		setup(h, repoDir, hook.URL, env)
 	}
@@ -171,11 +177,6 @@ func startCoreWith(t testing.TB, dialect sqldb.Dialect, extra map[string]string,
 	if h.dsn == "" {
 		h.dsn = "file:" + filepath.Join(env["HANGAR_DATA_DIR"], "core.db")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.URL = "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serveOn(ctx, ln, envconf.Map(env), h.Log, false, services...) }()
