@@ -145,7 +145,7 @@ func (s *service) showRepo(w http.ResponseWriter, r *http.Request) {
 	if owner, err := s.db.RepoOwner(r.Context(), repo.ID); err == nil {
 		wr.UserID = owner.ID
 	}
-	wire.WriteJSON(w, http.StatusOK, wr)
+	wire.WriteJSON(w, http.StatusOK, repoWithPerms{wr, s.callerPerms(r, repo)})
 }
 
 // activated is the answer to an activation: the repository and, once, the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/hangar-ci/hangar/services/core/auth"
 	"github.com/hangar-ci/hangar/services/core/feed"
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/services/core/store"
@@ -52,7 +53,11 @@ func (s *service) eventFeed() http.Handler {
 		}
 		return out, nil
 	}
-	// Behind the API token every caller sees every repository.
-	allow := func(*http.Request, *model.Repo) bool { return true }
+	// A caller sees the builds of the repositories the API lets them read.
+	allow := func(r *http.Request, repo *model.Repo) bool {
+		u := auth.UserFrom(r.Context())
+		perm, err := s.perms.Find(r.Context(), u, repo)
+		return err == nil && auth.Level(u, repo, perm) >= Read
+	}
 	return feed.New(src, allow, feed.Options{})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/hangar-ci/hangar/services/core/coretest"
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/services/core/store"
+	"github.com/hangar-ci/hangar/services/core/web"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 )
@@ -199,6 +200,9 @@ func TestLoginPermissionsAndHooks(t *testing.T) {
 			issued := s.SCM.Issued()
 			get := func(method, path string) int {
 				req, _ := http.NewRequest(method, s.URL+path, nil)
+				if method != "GET" {
+					req.Header.Set(web.CSRFHeader, pageToken(t, b, s.URL))
+				}
 				res, err := b.Do(req)
 				if err != nil {
 					t.Fatal(err)

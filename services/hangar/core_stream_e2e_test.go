@@ -79,7 +79,7 @@ func TestCoreEventStream(t *testing.T) {
 			for _, c := range []struct {
 				query string
 				want  int
-			}{{"", http.StatusUnauthorized}, {"?access_token=wrong", http.StatusUnauthorized}, {"?access_token=" + coreToken, http.StatusOK}} {
+			}{{"?access_token=wrong", http.StatusUnauthorized}, {"?access_token=" + coreToken, http.StatusOK}} {
 				r, err := http.Get(h.URL + "/api/stream" + c.query)
 				if err != nil {
 					t.Fatal(err)
@@ -87,6 +87,30 @@ func TestCoreEventStream(t *testing.T) {
 				r.Body.Close()
 				if r.StatusCode != c.want {
 					t.Errorf("stream with %q: got %d, want %d", strings.Replace(c.query, coreToken, "<token>", 1), r.StatusCode, c.want)
+				}
+			}
+			// An anonymous listener is let in, as Drone does, and sees only
+			// public repositories: nothing of the private Codertocat/dag.
+			actx, acancel := context.WithTimeout(ctx, 4*time.Second)
+			defer acancel()
+			areq, _ := http.NewRequestWithContext(actx, http.MethodGet, h.URL+"/api/stream", nil)
+			ares, err := http.DefaultClient.Do(areq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ares.Body.Close()
+			if ares.StatusCode != http.StatusOK {
+				t.Fatalf("anonymous stream: got %d, want 200", ares.StatusCode)
+			}
+			go func() {
+				time.Sleep(500 * time.Millisecond)
+				h.api(http.MethodPut, fmt.Sprintf("/repos/Codertocat/dag/builds/%d/stages/1", res2.Build.Number), map[string]any{"status": "success"}, nil)
+			}()
+			waitMsg(res2.Build.Number, "running") // the token listener hears the report
+			sc := bufio.NewScanner(ares.Body)
+			for sc.Scan() {
+				if strings.HasPrefix(sc.Text(), "data: ") {
+					t.Errorf("anonymous listener got %s, want nothing of a private repository", sc.Text())
 				}
 			}
 		})
