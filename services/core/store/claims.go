@@ -103,22 +103,10 @@ func (s *Store) stages(ctx context.Context, query string, args ...any) ([]*model
 	return collect(ctx, s, query, args, scanStage)
 }
 
-// collect runs query and scans every row with scan.
+// collect runs query and scans every row with scan (queryAll with the
+// arguments first, as the runner's queries read best).
 func collect[T any](ctx context.Context, s *Store, query string, args []any, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s, scan, query, args...)
 }
 
 // SeeRunner records that a runner asking with filter (stored as given,
