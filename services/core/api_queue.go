@@ -1,27 +1,17 @@
 package core
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/hangar-ci/hangar/shared/httperr"
 )
 
-// queuePaused is the setting that holds the queue: while "true" runners
-// are handed no stage. It lives in the database, so a pause on one replica
-// holds every replica's queue.
-const queuePaused = "queue_paused"
-
-// QueuePaused reports whether an administrator paused the queue.
-func (s *service) QueuePaused(ctx context.Context) (bool, error) {
-	v, err := s.db.Setting(ctx, queuePaused)
-	return v == "true", err
-}
-
+// setQueuePaused pauses or resumes the queue of every replica (the pause
+// lives in the database); a resume wakes this replica's parked polls at
+// once, the other replicas' on their next rescan.
 func (s *service) setQueuePaused(paused bool) http.HandlerFunc {
-	v := map[bool]string{true: "true", false: "false"}[paused]
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := s.db.PutSetting(r.Context(), queuePaused, v); err != nil {
+		if err := s.runners.queue.SetPaused(r.Context(), paused); err != nil {
 			httperr.Write(w, r, storeError(err, "queue setting"))
 			return
 		}

@@ -9,9 +9,15 @@ import (
 
 // Explain says why each stage (oldest first; pending, running, waiting on
 // dependencies or blocked) is where it is: "" for a stage a runner holds
-// or may take now, else the reason it waits. Runners are those any replica
-// saw polling in the last two minutes.
+// or may take now, else the reason it waits ("queue paused" for every
+// pending stage not yet accepted while an administrator paused the
+// queue). Runners are those any replica saw polling in the last two
+// minutes.
 func (q *Queue) Explain(ctx context.Context, queue []*model.Stage) ([]string, error) {
+	paused, err := q.store.QueuePaused(ctx)
+	if err != nil {
+		return nil, err
+	}
 	stored, err := q.store.ListRunners(ctx, q.now().Add(-runnerMemory).Unix())
 	if err != nil {
 		return nil, err
@@ -32,6 +38,9 @@ func (q *Queue) Explain(ctx context.Context, queue []*model.Stage) ([]string, er
 	out := make([]string, len(queue))
 	for i, st := range queue {
 		out[i] = explain(st, active, filters)
+		if paused && st.Status == model.StatusPending && st.Machine == "" {
+			out[i] = "queue paused"
+		}
 	}
 	return out, nil
 }

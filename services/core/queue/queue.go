@@ -22,6 +22,10 @@ type Store interface {
 	// returns those seen since (see store.SeeRunner).
 	SeeRunner(ctx context.Context, key, filter string, now int64) error
 	ListRunners(ctx context.Context, since int64) ([]string, error)
+	// QueuePaused reports whether an administrator paused the queue, for
+	// every replica; SetQueuePaused pauses or resumes it.
+	QueuePaused(ctx context.Context) (bool, error)
+	SetQueuePaused(ctx context.Context, paused bool) error
 }
 
 // Queue hands stages to runners' long polls. The polls parked in this
@@ -65,6 +69,20 @@ func New(st Store, bus events.Bus, now func() time.Time) *Queue {
 
 // Schedule wakes the dispatcher: a stage became pending.
 func (q *Queue) Schedule(ctx context.Context, _ *model.Stage) error {
+	return q.bus.Publish(ctx, events.Queue)
+}
+
+// SetPaused pauses or resumes the queue of every replica. While paused no
+// stage is handed out: parked polls keep waiting. A resume wakes the
+// dispatcher at once (on other replicas: their next rescan, or the bus
+// if it reaches them).
+func (q *Queue) SetPaused(ctx context.Context, paused bool) error {
+	if err := q.store.SetQueuePaused(ctx, paused); err != nil {
+		return err
+	}
+	if paused {
+		return nil
+	}
 	return q.bus.Publish(ctx, events.Queue)
 }
 
@@ -140,6 +158,11 @@ func (q *Queue) handOut(ctx context.Context) error {
 	q.mu.Unlock()
 	if n == 0 {
 		return nil
+	}
+	// Read on every wake-up: a pause made through another replica holds
+	// this one from its next read.
+	if paused, err := q.store.QueuePaused(ctx); err != nil || paused {
+		return err
 	}
 	all, err := q.store.ListQueue(ctx)
 	if err != nil {

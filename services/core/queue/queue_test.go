@@ -18,6 +18,14 @@ type memStore struct {
 	reads   atomic.Int64
 	runners map[string]string
 	seen    map[string]int64
+	paused  atomic.Bool
+}
+
+func (m *memStore) QueuePaused(context.Context) (bool, error) { return m.paused.Load(), nil }
+
+func (m *memStore) SetQueuePaused(_ context.Context, paused bool) error {
+	m.paused.Store(paused)
+	return nil
 }
 
 func (m *memStore) SeeRunner(_ context.Context, key, filter string, now int64) error {

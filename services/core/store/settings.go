@@ -23,3 +23,23 @@ func (s *Store) PutSetting(ctx context.Context, name, value string) error {
 ON CONFLICT (name) DO UPDATE SET value = excluded.value`), name, value)
 	return err
 }
+
+// queuePaused is the setting that holds the queue: while "true" runners
+// are handed no stage. It lives in the database, so a pause made through
+// one replica holds every replica's queue.
+const queuePaused = "queue_paused"
+
+// QueuePaused reports whether an administrator paused the queue.
+func (s *Store) QueuePaused(ctx context.Context) (bool, error) {
+	v, err := s.Setting(ctx, queuePaused)
+	return v == "true", err
+}
+
+// SetQueuePaused pauses (true) or resumes (false) the queue.
+func (s *Store) SetQueuePaused(ctx context.Context, paused bool) error {
+	v := "false"
+	if paused {
+		v = "true"
+	}
+	return s.PutSetting(ctx, queuePaused, v)
+}

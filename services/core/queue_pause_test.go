@@ -1,0 +1,85 @@
+package core
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/drone/drone-go/drone"
+	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/shared/server"
+	"github.com/hangar-ci/hangar/shared/sqldb"
+)
+
+// TestQueuePauseReplicas pauses the queue through one replica's API: a
+// runner-go poll on the other replica is handed nothing (the stage is not
+// even offered) and that replica's /api/queue says "queue paused"; the
+// resume through the first replica hands the stage to a poll parked there
+// at once (its rescan is an hour away).
+func TestQueuePauseReplicas(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a, srvA, st := serveCore(t, sqldb.Postgres, map[string]string{"HANGAR_API_TOKEN": "tok", "DRONE_RPC_SECRET": testRPCSecret})
+	b, err := newService(a.opts, server.Env{}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvB := httptest.NewServer(b.service().Handler)
+	t.Cleanup(srvB.Close)
+	a.runners.queue.Rescan = time.Hour
+	repo := &model.Repo{Namespace: "octo", Name: "paused", Slug: "octo/paused", SCM: "github", Active: true, Secret: "s", Private: true}
+	if err := st.CreateRepo(ctx, repo); err != nil {
+		t.Fatal(err)
+	}
+	build := &model.Build{RepoID: repo.ID, Status: model.StatusPending, Event: "push", Config: "kind: pipeline\n"}
+	stage := &model.Stage{Number: 1, Name: "a", Kind: "pipeline", Type: "exec", OS: "linux", Arch: "amd64", Status: model.StatusPending}
+	if err := st.CreateBuild(ctx, build, []*model.Stage{stage}); err != nil {
+		t.Fatal(err)
+	}
+
+	if code, body := asAdmin(t, srvA, "DELETE", "/api/queue", ""); code != http.StatusNoContent {
+		t.Fatalf("pause: %d %s", code, body)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
+	got, _ := benchClient(srvB.URL).Request(pctx, benchFilter)
+	cancel()
+	if got != nil && got.ID != 0 {
+		t.Fatalf("replica B handed out stage %d from a queue paused through A", got.ID)
+	}
+	if st2, err := st.FindStage(ctx, stage.ID); err != nil || st2.Offered != 0 {
+		t.Fatalf("stage offered while paused: %+v %v", st2, err)
+	}
+	code, body := asAdmin(t, srvB, "GET", "/api/queue", "")
+	if code != http.StatusOK || !strings.Contains(body, `"reason":"queue paused"`) {
+		t.Errorf("B's queue while paused: %d %s, want the reason \"queue paused\"", code, body)
+	}
+
+	done := make(chan *drone.Stage, 1)
+	go func() {
+		pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		s, _ := benchClient(srvA.URL).Request(pctx, benchFilter)
+		done <- s
+	}()
+	time.Sleep(300 * time.Millisecond) // parked, still paused
+	if code, body := asAdmin(t, srvA, "POST", "/api/queue", ""); code != http.StatusNoContent {
+		t.Fatalf("resume: %d %s", code, body)
+	}
+	select {
+	case s := <-done:
+		if s == nil || s.ID != stage.ID {
+			t.Fatalf("after the resume the parked poll got %+v, want stage %d", s, stage.ID)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the resume did not wake the parked poll")
+	}
+}
+
+// asAdmin makes one request with the administrator's API token.
+func asAdmin(t testing.TB, srv *httptest.Server, method, path, body string) (int, string) {
+	t.Helper()
+	return send(t, srv, method, path, http.Header{"Authorization": {"Bearer tok"}}, body)
+}
