@@ -63,6 +63,7 @@ var matrixRoutes = []struct{ method, path, need string }{
 	{"POST", "/api/repos/octo/private/builds/1/approve/1", admin},
 	{"POST", "/api/repos/octo/private/builds/1/decline/1", admin},
 	{"PUT", "/api/repos/octo/private/builds/1/stages/1", sysadmin},
+	{"DELETE", "/api/repos/octo/private/builds/1/logs/1/1", admin},
 	{"GET", "/api/repos/octo/private/secrets", write},
 	{"POST", "/api/repos/octo/private/secrets", write},
 	{"GET", "/api/repos/octo/private/secrets/s1", write},

@@ -65,6 +65,21 @@ func (s *service) showLog(w http.ResponseWriter, r *http.Request) {
 	w.Write(data)
 }
 
+// purgeLog is Drone's DELETE …/logs/{stage}/{step} (repository admins):
+// the step's stored log and live lines are removed.
+func (s *service) purgeLog(w http.ResponseWriter, r *http.Request) {
+	step, err := s.loadStep(r)
+	if err != nil {
+		httperr.Write(w, r, err)
+		return
+	}
+	if err := s.runners.logs.Delete(r.Context(), step.ID); err != nil {
+		httperr.Write(w, r, storeError(err, "log"))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // streamMax bounds one SSE stream, as Drone's (1 h).
 const streamMax = time.Hour
 

@@ -97,4 +97,19 @@ func TestLogsThroughRPC(t *testing.T) {
 	if code, _ := call(t, srv, "GET", "/api/repos/octo/logs/builds/1/logs/1/9", "tok", ""); code != 404 {
 		t.Errorf("unknown step's log: got %d, want 404", code)
 	}
+
+	// The purge (repository admins, as in Drone) removes the stored log
+	// and the live lines; the step may log again from zero.
+	if code, body := call(t, srv, "DELETE", "/api/repos/octo/logs/builds/1/logs/1/1", "tok", ""); code != http.StatusNoContent {
+		t.Fatalf("purge: got %d %s, want 204", code, body)
+	}
+	if code, _ := call(t, srv, "GET", "/api/repos/octo/logs/builds/1/logs/1/1", "tok", ""); code != 404 {
+		t.Errorf("purged log: got %d, want 404", code)
+	}
+	if lines, err := st.ListLines(ctx, step, 0, 100); err != nil || len(lines) != 0 {
+		t.Errorf("live lines after the purge: %d, %v", len(lines), err)
+	}
+	if code, _ := call(t, srv, "DELETE", "/api/repos/octo/logs/builds/1/logs/1/9", "tok", ""); code != 404 {
+		t.Errorf("purging an unknown step's log: got %d, want 404", code)
+	}
 }

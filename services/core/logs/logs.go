@@ -24,6 +24,7 @@ type Store interface {
 	ListLines(ctx context.Context, stepID int64, from, limit int) ([]*model.Line, error)
 	PutLog(ctx context.Context, stepID int64, data []byte) error
 	FindLog(ctx context.Context, stepID int64) ([]byte, error)
+	DeleteLog(ctx context.Context, stepID int64) error
 	FindStep(ctx context.Context, id int64) (*model.Step, error)
 }
 
@@ -91,6 +92,11 @@ func Newest(lines []*model.Line, limit int64) []*model.Line {
 // Find returns a step's uploaded log.
 func (l *Logs) Find(ctx context.Context, stepID int64) ([]byte, error) {
 	return l.store.FindLog(ctx, stepID)
+}
+
+// Delete removes a step's uploaded log and live lines.
+func (l *Logs) Delete(ctx context.Context, stepID int64) error {
+	return l.store.DeleteLog(ctx, stepID)
 }
 
 // Recheck is how often a tail reads without a wake-up.

@@ -104,3 +104,23 @@ func (s *Store) FindLog(ctx context.Context, stepID int64) ([]byte, error) {
 	err := s.db.QueryRowContext(ctx, s.q(`SELECT data FROM core_logs WHERE step_id = ?`), stepID).Scan(&data)
 	return []byte(data), notFound(err, fmt.Sprintf("log of step %d", stepID))
 }
+
+// DeleteLog removes a step's uploaded log and live lines (Drone's log
+// purge); the step's stored size starts again from zero.
+func (s *Store) DeleteLog(ctx context.Context, stepID int64) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`DELETE FROM core_logs WHERE step_id = ?`,
+		`DELETE FROM core_log_lines WHERE step_id = ?`,
+		`UPDATE core_steps SET log_size = 0 WHERE id = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, s.q(q), stepID); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
