@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +130,7 @@ func runnerTwoStages(t *testing.T, h *coreHangar, _ *watchProxy) {
 			t.Errorf("log %s: got %q, want it to contain %q", c.path, got, c.want)
 		}
 	}
+	runnerLogCLI(t, h, slug, n)
 	var states []string
 	for _, st := range h.GitHub.Statuses() {
 		if st.Slug == slug {
@@ -270,4 +273,23 @@ func runnerKilled(t *testing.T, h *coreHangar, p *watchProxy) {
 	if b.Status != "error" || b.Stages[0].Status != "error" || !strings.Contains(b.Stages[0].Error, "victim") {
 		t.Errorf("got %s, %s; want error naming the runner", b.Status, stagesSummary(b))
 	}
+}
+
+// runnerLogCLI reads the log the real runner produced with drone-cli's
+// `log view`, purges it with `log purge`, and sees the view fail with 404.
+func runnerLogCLI(t *testing.T, h *coreHangar, slug string, n int64) {
+	t.Helper()
+	cli := &droneCLI{t: t, bin: droneBin(t), server: h.URL, token: coreToken, home: t.TempDir(), outputs: &bytes.Buffer{}}
+	num := strconv.FormatInt(n, 10)
+	wantLines(t, "log view", cli.run("log", "view", slug, num, "1", "1"), "hello from build", "bye from build")
+	wantLines(t, "log view", cli.run("log", "view", slug, num, "2", "2"), "second step")
+	wantLines(t, "log purge", cli.run("log", "purge", slug, num, "1", "1"), "Purging logs for build "+slug+"#"+num)
+	if out, err := cli.try("log", "view", slug, num, "1", "1"); err == nil || !strings.Contains(out, "404") {
+		t.Errorf("log view after the purge: got %v %q, want a 404", err, out)
+	}
+	if code, _ := h.raw(http.MethodGet, fmt.Sprintf("/api/repos/%s/builds/%d/logs/1/1", slug, n)); code != http.StatusNotFound {
+		t.Errorf("stored log after the purge: got %d, want 404", code)
+	}
+	// The other steps' logs are untouched.
+	wantLines(t, "log view", cli.run("log", "view", slug, num, "2", "1"), "testing test")
 }
