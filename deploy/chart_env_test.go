@@ -26,9 +26,11 @@ func TestChartEnvRunsHangar(t *testing.T) {
 		t.Run(values, func(t *testing.T) {
 			t.Parallel()
 			secrets := map[string]string{
-				"hangar/DRONE_SECRET":     randomHex(32),
-				"hangar/DRONE_RPC_SECRET": randomHex(32),
-				"hangar-db/dsn":           sqldb.TestPostgresDSN(t),
+				"hangar/DRONE_SECRET":          randomHex(32),
+				"hangar/DRONE_RPC_SECRET":      randomHex(32),
+				"hangar/DRONE_DATABASE_SECRET": randomHex(16),
+				"hangar/DRONE_COOKIE_SECRET":   randomHex(16),
+				"hangar-db/dsn":                sqldb.TestPostgresDSN(t),
 			}
 			started := 0
 			for _, o := range render(t, values) {

@@ -17,9 +17,9 @@ type release struct {
 	namespace  string
 	components []string // Deployments of Hangar itself (selector component)
 	replicas   int
-	runner     bool   // drone-runner-kube and its RBAC
-	builds     string // the build namespace (runner)
-	vaultAuth  bool   // Hangar's ServiceAccount may create TokenReviews
+	runner     bool     // drone-runner-kube and its RBAC
+	builds     string   // the build namespace (runner)
+	vaultAuth  bool     // Hangar's ServiceAccount may create TokenReviews
 	notes      string   // in what helm install prints
 	upgrade    bool     // also roll out a changed pod template
 	set        []string // helm --set on top of the values file
@@ -88,7 +88,7 @@ func (r release) install(t *testing.T, cp *controlPlane) string {
 	}
 	// The Secrets the values refer to, made as an operator would.
 	for name, data := range map[string]map[string]string{
-		"hangar":    {"DRONE_SECRET": randomHex(32), "DRONE_RPC_SECRET": randomHex(32)},
+		"hangar":    {"DRONE_SECRET": randomHex(32), "DRONE_RPC_SECRET": randomHex(32), "DRONE_DATABASE_SECRET": randomHex(16), "DRONE_COOKIE_SECRET": randomHex(16)},
 		"hangar-db": {"dsn": "postgres://hangar:" + randomHex(8) + "@postgres.db.svc:5432/hangar"},
 	} {
 		if err := api.do(http.MethodPost, "/api/v1/namespaces/"+r.namespace+"/secrets", map[string]any{

@@ -189,6 +189,8 @@ func TestChartServerModeEnvironment(t *testing.T) {
 		"HANGAR_WEBHOOK_DATABASE_DATASOURCE": "secret:hangar-db/dsn",
 		"DRONE_SECRET":                       "secret:hangar/DRONE_SECRET",
 		"DRONE_RPC_SECRET":                   "secret:hangar/DRONE_RPC_SECRET",
+		"DRONE_DATABASE_SECRET":              "secret:hangar/DRONE_DATABASE_SECRET",
+		"DRONE_COOKIE_SECRET":                "secret:hangar/DRONE_COOKIE_SECRET",
 		"DRONE_SERVER_HOST":                  "drone.example.com",
 		"DRONE_SERVER_PROTO":                 "https",
 		"DRONE_BIND":                         ":3000",

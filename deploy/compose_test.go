@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,9 @@ import (
 var composeEnv = map[string]string{
 	"HANGAR_SECRET":     "compose-test-shared-secret-0123456789",
 	"HANGAR_RPC_SECRET": "compose-test-rpc-secret-0123456789abc",
+	// The core's sealing key (32+ bytes) and cookie key (16+ bytes).
+	"HANGAR_DATABASE_SECRET": "compose-test-database-secret-0123456789",
+	"HANGAR_COOKIE_SECRET":   "compose-test-cookie-secret-0123",
 }
 
 // loadCompose loads a compose file with compose-go, the loader Docker
@@ -82,6 +86,19 @@ func TestComposeFilesLoad(t *testing.T) {
 			}
 			if got, want := env(runner, "DRONE_RPC_SECRET"), env(server, c.rpcSecret); got == "" || got != want {
 				t.Errorf("runner DRONE_RPC_SECRET %q differs from the server's %q", got, want)
+			}
+			// The core's keys come from the operator's environment, never
+			// a value written in the file.
+			core := p.Services["hangar"]
+			for setting, from := range map[string]string{"DRONE_DATABASE_SECRET": "HANGAR_DATABASE_SECRET", "DRONE_COOKIE_SECRET": "HANGAR_COOKIE_SECRET"} {
+				if got, want := env(core, setting), composeEnv[from]; got != want {
+					t.Errorf("hangar %s: got %q, want $%s (%q)", setting, got, from, want)
+				}
+				without := maps.Clone(composeEnv)
+				delete(without, from)
+				if _, err := loadCompose(t, c.file, without); err == nil {
+					t.Errorf("loaded without %s: the core's %s must be required", from, setting)
+				}
 			}
 			for name, s := range p.Services {
 				for k, v := range s.Environment {

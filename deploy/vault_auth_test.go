@@ -76,6 +76,7 @@ func (r release) checkVaultKubernetesAuth(t *testing.T, cp *controlPlane) {
 	shared := randomHex(32)
 	secrets := map[string]string{
 		"hangar/DRONE_SECRET": shared, "hangar/DRONE_RPC_SECRET": randomHex(32),
+		"hangar/DRONE_DATABASE_SECRET": randomHex(16), "hangar/DRONE_COOKIE_SECRET": randomHex(16),
 		"hangar-db/dsn": sqldb.TestPostgresDSN(t),
 	}
 	core := index(render(t, r.values))["Deployment/hangar"]

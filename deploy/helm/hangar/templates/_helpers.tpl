@@ -77,6 +77,8 @@ core
 {{- end }}
 {{- if eq .Values.mode "server" }}
 {{ include "hangar.secretEnv" (dict "name" "DRONE_RPC_SECRET" "secret" .Values.secrets.existingSecret "key" .Values.secrets.rpcSecretKey) }}
+{{ include "hangar.secretEnv" (dict "name" "DRONE_DATABASE_SECRET" "secret" .Values.secrets.existingSecret "key" .Values.secrets.databaseSecretKey) }}
+{{ include "hangar.secretEnv" (dict "name" "DRONE_COOKIE_SECRET" "secret" .Values.secrets.existingSecret "key" .Values.secrets.cookieSecretKey) }}
 - {name: DRONE_SERVER_HOST, value: {{ .Values.server.host | quote }}}
 - {name: DRONE_SERVER_PROTO, value: {{ .Values.server.proto | quote }}}
 {{- end }}
