@@ -15,10 +15,11 @@ import (
 )
 
 // TestQueuePauseReplicas pauses the queue through one replica's API: a
-// runner-go poll on the other replica is handed nothing (the stage is not
-// even offered) and that replica's /api/queue says "queue paused"; the
-// resume through the first replica hands the stage to a poll parked there
-// at once (its rescan is an hour away).
+// runner's poll on the other replica stays parked for the whole poll and
+// ends 204 (the stage is not even offered), and that replica's /api/queue
+// says "queue paused"; the
+// resume through the first replica hands the stage to a runner-go poll
+// parked there at once (its rescan is an hour away).
 func TestQueuePauseReplicas(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -43,16 +44,19 @@ func TestQueuePauseReplicas(t *testing.T) {
 	if code, body := asAdmin(t, srvA, "DELETE", "/api/queue", ""); code != http.StatusNoContent {
 		t.Fatalf("pause: %d %s", code, body)
 	}
-	pctx, cancel := context.WithTimeout(ctx, 1500*time.Millisecond)
-	got, _ := benchClient(srvB.URL).Request(pctx, benchFilter)
-	cancel()
-	if got != nil && got.ID != 0 {
-		t.Fatalf("replica B handed out stage %d from a queue paused through A", got.ID)
+	// A runner's poll on B parks for the whole poll (25 s) and ends 204.
+	start := time.Now()
+	code, body := rpcCall(t, srvB, testRPCSecret, "POST", "/rpc/v2/stage", `{"kind":"pipeline","type":"exec","os":"linux","arch":"amd64"}`)
+	if code != http.StatusNoContent {
+		t.Fatalf("poll on B while paused: got %d %s, want 204", code, body)
+	}
+	if waited := time.Since(start); waited < 20*time.Second {
+		t.Errorf("poll on B while paused ended after %v, want it parked for the poll", waited)
 	}
 	if st2, err := st.FindStage(ctx, stage.ID); err != nil || st2.Offered != 0 {
 		t.Fatalf("stage offered while paused: %+v %v", st2, err)
 	}
-	code, body := asAdmin(t, srvB, "GET", "/api/queue", "")
+	code, body = asAdmin(t, srvB, "GET", "/api/queue", "")
 	if code != http.StatusOK || !strings.Contains(body, `"reason":"queue paused"`) {
 		t.Errorf("B's queue while paused: %d %s, want the reason \"queue paused\"", code, body)
 	}
