@@ -10,8 +10,6 @@ import (
 
 	"github.com/drone/drone-go/drone"
 	"github.com/hangar-ci/hangar/services/core/model"
-	"github.com/hangar-ci/hangar/shared/server"
-	"github.com/hangar-ci/hangar/shared/sqldb"
 )
 
 // TestQueuePauseReplicas pauses the queue through one replica's API: a
@@ -23,13 +21,7 @@ import (
 func TestQueuePauseReplicas(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	a, srvA, st := serveCore(t, sqldb.Postgres, map[string]string{"HANGAR_API_TOKEN": "tok", "DRONE_RPC_SECRET": testRPCSecret})
-	b, err := newService(a.opts, server.Env{}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvB := httptest.NewServer(b.service().Handler)
-	t.Cleanup(srvB.Close)
+	a, srvA, _, srvB, st := twoReplicas(t)
 	a.runners.queue.Rescan = time.Hour
 	repo := &model.Repo{Namespace: "octo", Name: "paused", Slug: "octo/paused", SCM: "github", Active: true, Secret: "s", Private: true}
 	if err := st.CreateRepo(ctx, repo); err != nil {

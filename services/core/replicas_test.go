@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hangar-ci/hangar/services/core/model"
+	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 )
@@ -20,13 +21,7 @@ import (
 func TestTwoReplicas(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	a, srvA, st := serveCore(t, sqldb.Postgres, map[string]string{"HANGAR_API_TOKEN": "tok", "DRONE_RPC_SECRET": testRPCSecret})
-	b, err := newService(a.opts, server.Env{}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvB := httptest.NewServer(b.service().Handler)
-	t.Cleanup(srvB.Close)
+	a, srvA, b, srvB, st := twoReplicas(t)
 	for _, s := range []*service{a, b} {
 		s.runners.queue.Rescan = 100 * time.Millisecond // what the other replica's wake-ups would do
 	}
@@ -102,4 +97,19 @@ func TestTwoReplicas(t *testing.T) {
 	case <-time.After(8 * time.Second):
 		t.Fatal("the cancel through A did not reach the watch parked on B within 8s")
 	}
+}
+
+// twoReplicas serves two core servers (runner protocol open, API token
+// "tok") over one fresh PostgreSQL store, each with its own in-process
+// wake-ups, as two replicas.
+func twoReplicas(t *testing.T) (a *service, srvA *httptest.Server, b *service, srvB *httptest.Server, st *store.Store) {
+	t.Helper()
+	a, srvA, st = serveCore(t, sqldb.Postgres, map[string]string{"HANGAR_API_TOKEN": "tok", "DRONE_RPC_SECRET": testRPCSecret})
+	b, err := newService(a.opts, server.Env{}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvB = httptest.NewServer(b.service().Handler)
+	t.Cleanup(srvB.Close)
+	return a, srvA, b, srvB, st
 }
