@@ -84,7 +84,10 @@ func (s *Store) ClaimDueCrons(ctx context.Context, now int64, next func(*model.C
 	defer tx.Rollback()
 	if s.db.Dialect == sqldb.Postgres {
 		var got bool
-		if err := tx.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock($1)`, cronLock).Scan(&got); err != nil {
+		// Keyed by schema too: advisory locks are database-wide, and two
+		// installations (or parallel tests) in one database must not
+		// take each other's tick.
+		if err := tx.QueryRowContext(ctx, `SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema()))`, cronLock).Scan(&got); err != nil {
 			return nil, err
 		}
 		if !got {
