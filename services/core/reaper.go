@@ -9,12 +9,25 @@ import (
 	"github.com/hangar-ci/hangar/services/core/events"
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/services/core/store"
+	"github.com/hangar-ci/hangar/shared/sqldb"
 )
+
+// singleton runs fn on one replica at a time: under a PostgreSQL advisory
+// lock named by key when the store is on PostgreSQL (a replica finding it
+// taken skips this turn), else directly.
+func (s *service) singleton(ctx context.Context, key int64, fn func(context.Context) error) error {
+	h, ok := s.store.(interface{ DB() *sqldb.DB })
+	if !ok {
+		return fn(ctx)
+	}
+	_, err := h.DB().Singleton(ctx, key, fn)
+	return err
+}
 
 // reap runs until ctx ends, every tick ending what no runner will finish:
 // stages whose runner went silent and builds past their timeout. Every
-// change is a version-checked update, so replicas reaping at once change
-// each stage once.
+// change is a version-checked update, and on PostgreSQL one replica at a
+// time reaps (an advisory lock), so replicas change each stage once.
 func (s *service) reap(ctx context.Context, log *slog.Logger) {
 	o := s.opts.Runner.withDefaults()
 	t := time.NewTicker(min(max(o.DeadRunner/4, time.Second), 30*time.Second))
@@ -25,7 +38,8 @@ func (s *service) reap(ctx context.Context, log *slog.Logger) {
 			return
 		case <-t.C:
 		}
-		if err := s.reapOnce(ctx, o.DeadRunner); err != nil && ctx.Err() == nil {
+		err := s.singleton(ctx, sqldb.LockReaper, func(ctx context.Context) error { return s.reapOnce(ctx, o.DeadRunner) })
+		if err != nil && ctx.Err() == nil {
 			log.Warn("reaper", slog.String("error", err.Error()))
 		}
 	}

@@ -8,22 +8,28 @@ import (
 	"testing"
 	"time"
 
+	"github.com/drone/drone-go/drone"
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/services/core/store"
 	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 )
 
-// TestTwoReplicas runs two core servers over one PostgreSQL database, each
-// with its own in-process wake-ups, as two replicas: runners polling both
-// get every stage exactly once, and a cancel made through one reaches a
-// watch parked on the other within seconds.
+// TestTwoReplicas runs two core servers over one PostgreSQL database, as
+// two replicas woken through LISTEN/NOTIFY: runners polling both get every
+// stage exactly once, a stage scheduled on A reaches a poll parked on B at
+// once (the re-read fallback is 30 s), and a cancel made through one
+// reaches a watch parked on the other well before its 5 s re-read.
 func TestTwoReplicas(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	a, srvA, b, srvB, st := twoReplicas(t)
 	for _, s := range []*service{a, b} {
-		s.runners.queue.Rescan = 100 * time.Millisecond // what the other replica's wake-ups would do
+		for end := time.Now().Add(5 * time.Second); s.ready(ctx) != nil; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatalf("replica not ready: %v", s.ready(ctx))
+			}
+		}
 	}
 	repo := &model.Repo{Namespace: "octo", Name: "ha", Slug: "octo/ha", SCM: "github", Active: true, Secret: "s"}
 	if err := st.CreateRepo(ctx, repo); err != nil {
@@ -70,6 +76,40 @@ func TestTwoReplicas(t *testing.T) {
 		}
 	}
 
+	// A stage scheduled on A reaches the poll parked on B.
+	parked := make(chan *drone.Stage, 1)
+	go func() {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		stage, err := benchClient(srvB.URL).Request(pctx, benchFilter)
+		if err != nil {
+			t.Error(err)
+		}
+		parked <- stage
+	}()
+	time.Sleep(300 * time.Millisecond)
+	late := &model.Build{RepoID: repo.ID, Status: model.StatusPending, Event: "push", Config: "kind: pipeline\n"}
+	lateStage := &model.Stage{Number: 1, Name: "a", Kind: "pipeline", Type: "exec", OS: "linux", Arch: "amd64", Status: model.StatusPending}
+	if err := st.CreateBuild(ctx, late, []*model.Stage{lateStage}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := a.runners.queue.Schedule(ctx, lateStage); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case stage := <-parked:
+		if stage == nil || stage.ID != lateStage.ID {
+			t.Fatalf("poll on B got %+v, want stage %d", stage, lateStage.ID)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("stage scheduled on A reached B after %v, want a wake-up, not the 30 s re-read", d)
+		}
+		t.Logf("stage scheduled on A reached the poll parked on B after %v", time.Since(start).Round(time.Millisecond))
+	case <-time.After(8 * time.Second):
+		t.Fatal("a stage scheduled on A did not reach the poll parked on B")
+	}
+
 	// Cancel through A while the watch is parked on B.
 	build, err := st.FindBuild(ctx, repo.ID, 1)
 	if err != nil {
@@ -84,7 +124,7 @@ func TestTwoReplicas(t *testing.T) {
 		watched <- cancelled
 	}()
 	time.Sleep(200 * time.Millisecond)
-	start := time.Now()
+	start = time.Now()
 	if code, body := call(t, srvA, "DELETE", "/api/repos/octo/ha/builds/1", "tok", ""); code != 200 {
 		t.Fatalf("cancel: %d %s", code, body)
 	}
@@ -92,6 +132,9 @@ func TestTwoReplicas(t *testing.T) {
 	case c := <-watched:
 		if !c {
 			t.Error("watch ended without the cancel")
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("cancel through A reached B after %v, want a wake-up, not the 5 s re-read", d)
 		}
 		t.Logf("cancel through A reached the watch on B after %v", time.Since(start).Round(time.Millisecond))
 	case <-time.After(8 * time.Second):
@@ -109,6 +152,7 @@ func twoReplicas(t *testing.T) (a *service, srvA *httptest.Server, b *service, s
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(b.stop) // ends its PostgreSQL listener before the database closes
 	srvB = httptest.NewServer(b.service().Handler)
 	t.Cleanup(srvB.Close)
 	return a, srvA, b, srvB, st

@@ -39,6 +39,7 @@ func serveCore(t testing.TB, d sqldb.Dialect, env map[string]string) (*service, 
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(s.stop) // ends the PostgreSQL listener before the database closes
 	srv := httptest.NewServer(s.service().Handler)
 	t.Cleanup(srv.Close)
 	return s, srv, st

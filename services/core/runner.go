@@ -12,6 +12,7 @@ import (
 	"github.com/hangar-ci/hangar/services/core/queue"
 	"github.com/hangar-ci/hangar/services/core/rpc"
 	"github.com/hangar-ci/hangar/shared/reqlog"
+	"github.com/hangar-ci/hangar/shared/sqldb"
 	"github.com/hangar-ci/hangar/shared/wire"
 )
 
@@ -29,19 +30,34 @@ type runnerStore interface {
 
 // runners are the parts that hand stages to runners and keep their logs.
 type runners struct {
-	bus   events.Bus
+	bus events.Bus
+	// pg is the bus when replicas share PostgreSQL, else nil.
+	pg    *events.Postgres
 	queue *queue.Queue
 	logs  *logs.Logs
 	rpc   *rpc.Server
 }
 
 // newRunners wires the queue, logs and runner protocol of s.
-func newRunners(s *service, log *slog.Logger) *runners {
+// On PostgreSQL its wake-ups reach every replica.
+func newRunners(s *service, log *slog.Logger) (*runners, error) {
 	o := s.opts.Runner.withDefaults()
-	bus := events.NewLocal()
+	var bus events.Bus = events.NewLocal()
+	var pg *events.Postgres
+	if h, ok := s.store.(interface{ DB() *sqldb.DB }); ok && h.DB().Dialect == sqldb.Postgres {
+		var err error
+		if pg, err = events.NewPostgres(s.base, h.DB().DB, log); err != nil {
+			return nil, err
+		}
+		bus = pg
+	}
 	q := queue.New(s.store, bus, s.trigger.now)
 	if log != nil {
 		q.Log = log
+	}
+	if pg != nil {
+		// Wake-ups reach every replica; the re-read is only a safety net.
+		q.Rescan = 30 * time.Second
 	}
 	l := logs.New(s.store, bus, o.LogLimit)
 	beat := min(max(o.DeadRunner/6, time.Second), 20*time.Second)
@@ -52,7 +68,7 @@ func newRunners(s *service, log *slog.Logger) *runners {
 		Beat:    beat,
 		Secrets: s.stageSecrets,
 	}, s.store, q, l, bus, lifecycle{s}, s.trigger.now)
-	return &runners{bus: bus, queue: q, logs: l, rpc: srv}
+	return &runners{bus: bus, pg: pg, queue: q, logs: l, rpc: srv}, nil
 }
 
 // lifecycle moves stages for the runner protocol through the code that

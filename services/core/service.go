@@ -132,7 +132,19 @@ func NewWithStore(opts Options, env server.Env, st Store) (*server.Service, erro
 }
 
 func (s *service) service() *server.Service {
-	return &server.Service{Name: Name, Handler: s.guard(s.routes()), Ready: s.store.Ping, Root: true}
+	return &server.Service{Name: Name, Handler: s.guard(s.routes()), Ready: s.ready, Root: true}
+}
+
+// ready fails when the database is unreachable or, with replicas, when
+// this one's listener is down: it would miss the others' wake-ups.
+func (s *service) ready(ctx context.Context) error {
+	if err := s.store.Ping(ctx); err != nil {
+		return err
+	}
+	if s.runners.pg != nil {
+		return s.runners.pg.Ready(ctx)
+	}
+	return nil
 }
 
 // guard refuses requests once the service has shut down.
@@ -187,7 +199,10 @@ func newService(opts Options, env server.Env, st Store) (*service, error) {
 		},
 	}
 	s.base, s.stop = context.WithCancel(context.Background())
-	s.runners = newRunners(s, env.Logger)
+	if s.runners, err = newRunners(s, env.Logger); err != nil {
+		s.stop()
+		return nil, err
+	}
 	s.trigger.sched = s.runners.queue
 	if err := s.initAuth(); err != nil {
 		return nil, err

@@ -72,3 +72,19 @@ func (l *Local) Subscribe(topic string) (<-chan struct{}, func()) {
 		}
 	}
 }
+
+// Wake wakes every current subscriber of every topic, as if each topic
+// had been published: after a wake-up may have been missed, every waiter
+// re-reads the database.
+func (l *Local) Wake() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, subs := range l.subs {
+		for ch := range subs {
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+	}
+}

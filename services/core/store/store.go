@@ -57,6 +57,10 @@ func New(ctx context.Context, db *sqldb.DB) (*Store, error) {
 // Ping checks the database is reachable (readiness).
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
+// DB is the database behind the store (the PostgreSQL event bus and
+// leases need their own connections to it).
+func (s *Store) DB() *sqldb.DB { return s.db }
+
 // Dialect names the database behind the store.
 func (s *Store) Dialect() sqldb.Dialect { return s.db.Dialect }
 
