@@ -10,6 +10,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -78,23 +79,37 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	var lock *os.File
 	if isSQLite(opts.DatabaseDriver) {
 		if err := mkdirFor(opts.DatabaseDatasource); err != nil {
 			return nil, err
 		}
+		var err error
+		if lock, err = lockSQLite(opts.DatabaseDatasource); err != nil {
+			return nil, err
+		}
+	}
+	closeAll := func(db *sqldb.DB) {
+		if db != nil {
+			db.Close()
+		}
+		if lock != nil {
+			lock.Close()
+		}
 	}
 	db, err := sqldb.Open(ctx, opts.DatabaseDriver, opts.DatabaseDatasource)
 	if err != nil {
+		closeAll(nil)
 		return nil, err
 	}
 	st, err := store.New(ctx, db)
 	if err != nil {
-		db.Close()
+		closeAll(db)
 		return nil, err
 	}
 	s, err := newService(opts, env, st)
 	if err != nil {
-		db.Close()
+		closeAll(db)
 		return nil, err
 	}
 	svc := s.service()
@@ -116,7 +131,11 @@ func New(opts Options, env server.Env) (*server.Service, error) {
 		s.life.Lock() // waits for the requests still running
 		s.closed = true
 		s.life.Unlock()
-		return db.Close()
+		err := db.Close()
+		if lock != nil {
+			lock.Close()
+		}
+		return err
 	}
 	return svc, nil
 }
@@ -138,6 +157,9 @@ func (s *service) service() *server.Service {
 // ready fails when the database is unreachable or, with replicas, when
 // this one's listener is down: it would miss the others' wake-ups.
 func (s *service) ready(ctx context.Context) error {
+	if s.base.Err() != nil {
+		return errors.New("the core server is shutting down")
+	}
 	if err := s.store.Ping(ctx); err != nil {
 		return err
 	}
