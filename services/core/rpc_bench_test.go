@@ -15,6 +15,7 @@ import (
 
 	"github.com/hangar-ci/hangar/services/core/model"
 	"github.com/hangar-ci/hangar/services/core/store"
+	"github.com/hangar-ci/hangar/shared/server"
 	"github.com/hangar-ci/hangar/shared/sqldb"
 )
 
@@ -170,9 +171,19 @@ func BenchmarkDispatch(b *testing.B) {
 		}
 		report(b, lat)
 	})
-	for _, d := range []sqldb.Dialect{sqldb.SQLite, sqldb.Postgres} {
-		b.Run(string(d), func(b *testing.B) {
+	// postgres-cross-replica parks the poll on a second replica of the same
+	// database: the wake-up travels by LISTEN/NOTIFY.
+	for _, tc := range []struct {
+		name  string
+		d     sqldb.Dialect
+		cross bool
+	}{{"sqlite", sqldb.SQLite, false}, {"postgres", sqldb.Postgres, false}, {"postgres-cross-replica", sqldb.Postgres, true}} {
+		d := tc.d
+		b.Run(tc.name, func(b *testing.B) {
 			s, st, c, repo := benchRPC(b, d)
+			if tc.cross {
+				c = benchClient(startReplica(b, s, st).URL)
+			}
 			lat := make([]time.Duration, 0, b.N)
 			for range b.N {
 				got := make(chan *drone.Stage, 1)
@@ -207,4 +218,23 @@ func BenchmarkDispatch(b *testing.B) {
 			report(b, lat)
 		})
 	}
+}
+
+// startReplica serves a second core server over st, with a's options, as
+// another replica of the same database, once its listener is up.
+func startReplica(t testing.TB, a *service, st *store.Store) *httptest.Server {
+	t.Helper()
+	r, err := newService(a.opts, server.Env{}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.stop)
+	srv := httptest.NewServer(r.service().Handler)
+	t.Cleanup(srv.Close)
+	for end := time.Now().Add(5 * time.Second); r.ready(context.Background()) != nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("replica not ready: %v", r.ready(context.Background()))
+		}
+	}
+	return srv
 }
