@@ -99,8 +99,10 @@ func (l *Logs) Delete(ctx context.Context, stepID int64) error {
 	return l.store.DeleteLog(ctx, stepID)
 }
 
-// Recheck is how often a tail reads without a wake-up.
-const Recheck = 2 * time.Second
+// Recheck is how often a tail reads without a wake-up: only a safety net,
+// since a batch on any replica wakes the tail (LISTEN/NOTIFY on
+// PostgreSQL).
+const Recheck = 5 * time.Second
 
 // page is how many lines one read of the tail takes.
 const page = 1000

@@ -12,8 +12,9 @@ import (
 )
 
 // watchRecheck bounds how long a parked watch goes without reading the
-// build's status.
-const watchRecheck = 5 * time.Second
+// build's status: only a safety net, since a cancel on any replica wakes
+// the watch (LISTEN/NOTIFY on PostgreSQL).
+const watchRecheck = 15 * time.Second
 
 // watch is the runner's long poll for a cancel: 200 when the build is
 // finished or killed, 204 when nothing happened within the poll (the
