@@ -110,6 +110,22 @@ func TestTwoReplicas(t *testing.T) {
 		t.Fatal("a stage scheduled on A did not reach the poll parked on B")
 	}
 
+	// B's listener lost: B reports not ready until it is back; the cancel
+	// below then crosses the new connection.
+	if err := b.runners.pg.Interrupt(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(5 * time.Second); b.ready(ctx) == nil; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("B stayed ready with its listener killed")
+		}
+	}
+	for end := time.Now().Add(10 * time.Second); b.ready(ctx) != nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("B's listener did not come back: %v", b.ready(ctx))
+		}
+	}
+
 	// Cancel through A while the watch is parked on B.
 	build, err := st.FindBuild(ctx, repo.ID, 1)
 	if err != nil {
