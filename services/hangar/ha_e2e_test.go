@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/drone/runner-go/client"
 
 	"github.com/hangar-ci/hangar/services/core/runnertest"
 	"github.com/hangar-ci/hangar/shared/wire"
@@ -23,13 +26,15 @@ var haStages = []string{"a", "b", "c"}
 // schema behind HAProxy (round-robin, health-checked on /readyz) with
 // three drone-runner-exec processes polling through it. Signed pushes go
 // to the replicas in turn. Then the same again with kill -9 of one
-// replica mid-run and a restart. Each time every stage runs exactly once
+// replica mid-run and a restart, and a rolling restart (SIGTERM) of
+// another. Each time every stage runs exactly once
 // (counted from the lines the steps append), every build succeeds and
 // every step log is complete when read through each replica.
 func TestHAThreeReplicas(t *testing.T) {
 	t.Parallel()
 	c := startHA(t)
 	c.concurrentHooks(t)
+	c.latency(t)
 	for i := range 3 {
 		runnertest.Start(t, runnertest.Config{Host: c.Balancer, Secret: rpcSecret, Name: fmt.Sprintf("ha-runner-%d", i), Capacity: 4})
 	}
@@ -51,6 +56,14 @@ func TestHAThreeReplicas(t *testing.T) {
 			c.start(1)
 			c.waitReady(1, 60*time.Second)
 			t.Logf("replica 1 killed with SIGKILL, back after %v", time.Since(killedAt).Round(time.Millisecond))
+		}
+		if k == haBuilds*4/5 {
+			// A rolling restart: SIGTERM drains replica 2, then it comes back.
+			rolled := time.Now()
+			c.stop(2)
+			c.start(2)
+			c.waitReady(2, 60*time.Second)
+			t.Logf("replica 2 rolled (SIGTERM, drain, restart) in %v", time.Since(rolled).Round(time.Millisecond))
 		}
 	})
 	c.check(t, append(first, second...))
@@ -156,4 +169,85 @@ func (c *haCluster) concurrentHooks(t *testing.T) {
 		}
 	}
 	t.Logf("%d concurrent hooks over 3 replicas: builds 1..%d, no gap, no repeat", n, n)
+}
+
+// latency times, across the replica processes and with runner-go's client
+// as the runner: a signed push on replica 0 reaching a poll parked on
+// replica 1, a cancel through replica 1's API reaching a watch parked on
+// replica 0, and log batches sent to replica 0 reaching a viewer streaming
+// from replica 2. It runs before the real runners start, so the probe
+// takes every Codertocat/halat stage.
+func (c *haCluster) latency(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	a, b, viewer := c.replica(0), c.replica(1), c.replica(2)
+	a.activate("github", "Codertocat/halat", nil)
+	onA, onB := client.New(a.URL, rpcSecret, false), client.New(b.URL, rpcSecret, false)
+	filter := &client.Filter{Kind: "pipeline", Type: "exec", OS: "linux", Arch: "amd64"}
+	cancel := func(n int64) func() error {
+		return func() error {
+			if code, body := b.raw(http.MethodDelete, fmt.Sprintf("/api/repos/Codertocat/halat/builds/%d", n)); code != http.StatusOK {
+				return fmt.Errorf("cancel of build %d on replica 1: %d %s", n, code, body)
+			}
+			return nil
+		}
+	}
+	var dispatch, cancels []time.Duration
+	for range 30 {
+		var n int64
+		stage, d, err := runnertest.Dispatch(ctx, onB, filter, func() error {
+			n = a.push(t, "halat")
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dispatch = append(dispatch, d)
+		stage.Machine = "probe"
+		if err := onB.Accept(ctx, stage); err != nil {
+			t.Fatal(err)
+		}
+		d, err = runnertest.Cancel(ctx, onA, stage.BuildID, cancel(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cancels = append(cancels, d)
+	}
+	var n int64
+	stage, _, err := runnertest.Dispatch(ctx, onA, filter, func() error {
+		n = b.push(t, "halat")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, err := runnertest.RunOneStep(ctx, onA, stage, "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs, err := runnertest.LiveLog(ctx, onA, step, fmt.Sprintf("%s/api/stream/Codertocat/halat/%d/1/1", viewer.URL, n), coreToken, 100, 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cancel(n)(); err != nil {
+		t.Fatal(err)
+	}
+	// The figures are logged; what is checked is that each wake-up
+	// crossed: the polling safety nets (30 s, 15 s, 5 s) would be slower
+	// than these bounds.
+	for _, m := range []struct {
+		what  string
+		lat   []time.Duration
+		bound time.Duration
+	}{
+		{"dispatch, signed push on replica 0 to the poll parked on replica 1", dispatch, 10 * time.Second},
+		{"cancel, API on replica 1 to the watch parked on replica 0", cancels, 10 * time.Second},
+		{"live log, batch on replica 0 to the viewer on replica 2", logs, 4 * time.Second},
+	} {
+		median, p99, worst := runnertest.Summary(m.lat)
+		t.Logf("%s: n=%d median=%v p99=%v worst=%v", m.what, len(m.lat), median.Round(10*time.Microsecond), p99.Round(10*time.Microsecond), worst.Round(10*time.Microsecond))
+		if worst > m.bound {
+			t.Errorf("%s: slowest %v: a wake-up did not cross, the safety net delivered", m.what, worst)
+		}
+	}
 }

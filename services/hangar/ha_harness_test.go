@@ -97,6 +97,14 @@ steps:
 	if err := os.WriteFile(filepath.Join(repoDir, "Codertocat", "ha", "default.yaml"), []byte(cfg.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Codertocat/halat's one stage is what the latency probes take.
+	probe := "kind: pipeline\ntype: exec\nname: probe\nclone:\n  disable: true\nsteps:\n- name: run\n  commands: [echo probe]\n"
+	if err := os.MkdirAll(filepath.Join(repoDir, "Codertocat", "halat"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repoDir, "Codertocat", "halat", "default.yaml"), []byte(probe), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	dsn := sqldb.TestPostgresDSN(t)
 	c.env = append(os.Environ(),
 		"DRONE_SECRET="+coreSecret, "HANGAR_REPO_DIR="+repoDir, "HANGAR_API_TOKEN="+coreToken,
