@@ -90,19 +90,26 @@ func TestCoreConcurrentHooks(t *testing.T) {
 			for f := range failures {
 				t.Fatalf("a hook created no build: %s", f)
 			}
-			builds := h.builds("Codertocat/busy")
-			var more []wire.Build
-			h.api(http.MethodGet, "/repos/Codertocat/busy/builds?per_page=100&page=2", nil, &more)
-			builds = append(builds, more...)
-			if len(builds) != n {
-				t.Fatalf("builds: got %d, want %d", len(builds), n)
-			}
-			for i, b := range builds {
-				if want := int64(n - i); b.Number != want {
-					t.Fatalf("build at %d: got number %d, want %d", i, b.Number, want)
-				}
-			}
+			h.checkNumbered(t, "Codertocat/busy", n)
 		})
+	}
+}
+
+// checkNumbered checks the repository's builds are numbered 1..n, with no
+// gap and no repeat (n ≤ 200: two pages).
+func (h *coreHangar) checkNumbered(t *testing.T, slug string, n int) {
+	t.Helper()
+	builds := h.builds(slug)
+	var more []wire.Build
+	h.api(http.MethodGet, "/repos/"+slug+"/builds?per_page=100&page=2", nil, &more)
+	builds = append(builds, more...)
+	if len(builds) != n {
+		t.Fatalf("builds: got %d, want %d", len(builds), n)
+	}
+	for i, b := range builds {
+		if want := int64(n - i); b.Number != want {
+			t.Fatalf("build at %d: got number %d, want %d", i, b.Number, want)
+		}
 	}
 }
 
