@@ -55,11 +55,13 @@ func NewPostgres(ctx context.Context, db *sql.DB, log *slog.Logger) (*Postgres, 
 
 // Publish wakes the topic's subscribers in this process at once and, by
 // NOTIFY, those of every replica (this one's listener hears it too; the
-// wake-ups merge).
+// wake-ups merge). A failed NOTIFY is logged, not returned: the change it
+// announces is already stored, the other replicas' safety-net reads find
+// it, and an error would make a runner send again what was kept.
 func (p *Postgres) Publish(ctx context.Context, topic string) error {
 	p.local.Publish(ctx, topic)
 	if _, err := p.db.ExecContext(ctx, "SELECT pg_notify($1, $2)", p.channel, topic); err != nil {
-		return fmt.Errorf("notify %s: %w", topic, err)
+		p.log.Warn("NOTIFY failed; other replicas will find the change by reading", slog.String("topic", topic), slog.String("error", err.Error()))
 	}
 	return nil
 }
