@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -122,9 +123,6 @@ steps:
 	for i := range 3 {
 		c.start(i)
 	}
-	for i := range 3 {
-		c.waitReady(i, 60*time.Second)
-	}
 	t.Cleanup(func() {
 		for i := range c.cmds {
 			c.stop(i)
@@ -136,6 +134,10 @@ steps:
 		}
 	})
 
+	for i := range 3 {
+		c.waitReady(i, 60*time.Second)
+	}
+	c.checkMigratedOnce(dsn)
 	c.Balancer = freeAddr(t)
 	var servers strings.Builder
 	for i, a := range c.addrs {
@@ -262,4 +264,31 @@ func (c *haCluster) executions() map[string]int {
 		out[sc.Text()]++
 	}
 	return out
+}
+
+// checkMigratedOnce checks the schema the replicas migrated together holds
+// each core migration exactly once, and that every replica is still up.
+func (c *haCluster) checkMigratedOnce(dsn string) {
+	c.t.Helper()
+	files, err := filepath.Glob("../core/store/migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		c.t.Fatalf("core migrations: %v (%d files)", err, len(files))
+	}
+	db, err := sqldb.Open(context.Background(), "postgres", dsn)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer db.Close()
+	var rows, names int
+	if err := db.QueryRow("SELECT COUNT(*), COUNT(DISTINCT name) FROM core_migrations").Scan(&rows, &names); err != nil {
+		c.t.Fatal(err)
+	}
+	if rows != len(files) || names != len(files) {
+		c.t.Errorf("core_migrations: %d rows, %d names; want %d each", rows, names, len(files))
+	}
+	for i, cmd := range c.cmds {
+		if cmd.ProcessState != nil {
+			c.t.Errorf("replica %d exited: %v", i, cmd.ProcessState)
+		}
+	}
 }

@@ -100,7 +100,7 @@ func (db *DB) Rebind(query string) string {
 // INTEGER PRIMARY KEY AUTOINCREMENT on SQLite and BIGSERIAL PRIMARY KEY on
 // PostgreSQL.
 func (db *DB) Migrate(ctx context.Context, fsys fs.FS, table string) error {
-	if _, err := db.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+table+" (name TEXT PRIMARY KEY, applied BIGINT NOT NULL)"); err != nil {
+	if err := db.createMigrations(ctx, table); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
 	}
 	names, err := fs.Glob(fsys, "*.sql")
@@ -114,6 +114,27 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS, table string) error {
 		}
 	}
 	return nil
+}
+
+// createMigrations creates the table of applied migrations. On
+// PostgreSQL it holds the migrations' advisory lock: two replicas running
+// CREATE TABLE IF NOT EXISTS at once can otherwise both try to create it,
+// and the loser fails on PostgreSQL's catalog.
+func (db *DB) createMigrations(ctx context.Context, table string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if db.Dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7262839)"); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+table+" (name TEXT PRIMARY KEY, applied BIGINT NOT NULL)"); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func (db *DB) apply(ctx context.Context, fsys fs.FS, table, name string) error {
