@@ -2,6 +2,8 @@ package events
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -48,7 +50,7 @@ func NewPostgres(ctx context.Context, db *sql.DB, log *slog.Logger) (*Postgres, 
 	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 		return nil, fmt.Errorf("listener channel: %w", err)
 	}
-	p := &Postgres{local: NewLocal(), db: db, log: log, Retry: time.Second, channel: channelPrefix + schema}
+	p := &Postgres{local: NewLocal(), db: db, log: log, Retry: time.Second, channel: channelName(schema)}
 	go p.listen(ctx)
 	return p, nil
 }
@@ -140,4 +142,16 @@ func (p *Postgres) session(ctx context.Context) error {
 			p.local.Publish(ctx, n.Payload)
 		}
 	})
+}
+
+// channelName is the channel of schema. PostgreSQL's identifiers, and so
+// channel names, hold at most 63 bytes: a longer schema name is replaced
+// by its hash.
+func channelName(schema string) string {
+	name := channelPrefix + schema
+	if len(name) <= 63 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(schema))
+	return channelPrefix + hex.EncodeToString(sum[:16])
 }

@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +80,22 @@ func TestPostgres(t *testing.T) {
 	}
 	if !woken(q, 2*time.Second) {
 		t.Fatal("a publish on A did not reach B after B's listener reconnected")
+	}
+}
+
+func TestChannelName(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("s", 80)
+	for _, tc := range []struct{ schema, want string }{
+		{"public", "hangar_events_public"},
+		{long, channelName(long)},
+	} {
+		got := channelName(tc.schema)
+		if got != tc.want || len(got) > 63 {
+			t.Errorf("channelName(%q) = %q (%d bytes), want %q within 63 bytes", tc.schema, got, len(got), tc.want)
+		}
+	}
+	if channelName(long) == channelName(long+"x") {
+		t.Error("two long schemas share a channel")
 	}
 }
