@@ -5,13 +5,9 @@ import (
 	"fmt"
 )
 
-// Lock keys of the jobs that run on one replica at a time (migrations use
-// their own, 7262839).
-const (
-	LockReaper    int64 = 7262840
-	LockRetention int64 = 7262841
-	LockCron      int64 = 7262842
-)
+// LockReaper is the lock key of the dead-runner reaper, which runs on one
+// replica at a time (migrations hold 7262839, the cron claim 7262813).
+const LockReaper int64 = 7262840
 
 // Singleton runs fn unless another replica is running the job named by
 // key, and says whether it ran. On PostgreSQL the job holds a session
