@@ -121,34 +121,40 @@ func (db *DB) Migrate(ctx context.Context, fsys fs.FS, table string) error {
 // CREATE TABLE IF NOT EXISTS at once can otherwise both try to create it,
 // and the loser fails on PostgreSQL's catalog.
 func (db *DB) createMigrations(ctx context.Context, table string) error {
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := db.migrationTx(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if db.Dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7262839)"); err != nil {
-			return err
-		}
-	}
 	if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+table+" (name TEXT PRIMARY KEY, applied BIGINT NOT NULL)"); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-func (db *DB) apply(ctx context.Context, fsys fs.FS, table, name string) error {
+// migrationTx begins a transaction that, on PostgreSQL, holds the
+// migrations' advisory lock: replicas starting together must not apply a
+// migration twice.
+func (db *DB) migrationTx(ctx context.Context) (*sql.Tx, error) {
 	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if db.Dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7262839)"); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+	}
+	return tx, nil
+}
+
+func (db *DB) apply(ctx context.Context, fsys fs.FS, table, name string) error {
+	tx, err := db.migrationTx(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if db.Dialect == Postgres {
-		// Replicas starting together must not apply a migration twice.
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7262839)"); err != nil {
-			return err
-		}
-	}
 	var n int
 	if err := tx.QueryRowContext(ctx, db.Rebind("SELECT COUNT(*) FROM "+table+" WHERE name = ?"), name).Scan(&n); err != nil {
 		return err
