@@ -67,7 +67,13 @@ func (s *service) seedUsers(ctx context.Context) error {
 		seeds = append(seeds, auth.Seed{Login: apiTokenUser, Admin: true, Machine: true, Token: s.opts.APIToken})
 	}
 	for _, sd := range seeds {
-		if err := s.seedUser(ctx, sd); err != nil {
+		// Replicas starting together seed the same users: the loser of a
+		// create or an update reads the winner's row and tries again.
+		err := s.seedUser(ctx, sd)
+		for try := 0; errors.Is(err, store.ErrConflict) && try < 3; try++ {
+			err = s.seedUser(ctx, sd)
+		}
+		if err != nil {
 			return fmt.Errorf("creating user %s: %w", sd.Login, err)
 		}
 	}

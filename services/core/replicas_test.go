@@ -159,8 +159,8 @@ func TestTwoReplicas(t *testing.T) {
 }
 
 // twoReplicas serves two core servers (runner protocol open, API token
-// "tok") over one fresh PostgreSQL store, each with its own in-process
-// wake-ups, as two replicas.
+// "tok") over one fresh PostgreSQL store, as two replicas woken through
+// LISTEN/NOTIFY.
 func twoReplicas(t *testing.T) (a *service, srvA *httptest.Server, b *service, srvB *httptest.Server, st *store.Store) {
 	t.Helper()
 	a, srvA, st = serveCore(t, sqldb.Postgres, map[string]string{"HANGAR_API_TOKEN": "tok", "DRONE_RPC_SECRET": testRPCSecret})
@@ -172,4 +172,26 @@ func twoReplicas(t *testing.T) (a *service, srvA *httptest.Server, b *service, s
 	srvB = httptest.NewServer(b.service().Handler)
 	t.Cleanup(srvB.Close)
 	return a, srvA, b, srvB, st
+}
+
+// TestSeedUsersReplicas seeds the API token's user from three replicas of
+// one PostgreSQL schema at once, as three replicas starting together: none
+// fails (the losers of the create re-read and update).
+func TestSeedUsersReplicas(t *testing.T) {
+	t.Parallel()
+	a, _, st := serveCore(t, sqldb.Postgres, map[string]string{"HANGAR_API_TOKEN": "tok"})
+	for range 5 {
+		if _, err := st.DB().ExecContext(context.Background(), "DELETE FROM core_users WHERE login = 'hangar'"); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() {
+				if err := a.seedUsers(context.Background()); err != nil {
+					t.Errorf("seeding: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+	}
 }
