@@ -7,8 +7,8 @@ import (
 )
 
 // setQueuePaused pauses or resumes the queue of every replica (the pause
-// lives in the database); a resume wakes this replica's parked polls at
-// once, the other replicas' on their next rescan.
+// lives in the database); a resume wakes the parked polls of every
+// replica at once (the queue's notification).
 func (s *service) setQueuePaused(paused bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := s.runners.queue.SetPaused(r.Context(), paused); err != nil {
