@@ -79,7 +79,7 @@ func webSignInBox(t *testing.T, h *coreHangar, ctx context.Context) {
 
 func webBuildListFilter(t *testing.T, h *coreHangar, ctx context.Context) {
 	waitFor(t, ctx, "the dag repository in the list", `document.querySelector('#repos li[data-slug="Codertocat/dag"]')`)
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#repos li[data-slug="Codertocat/dag"] a.title`)))
+	click(t, ctx, `#repos li[data-slug="Codertocat/dag"] a.title`)
 	waitFor(t, ctx, "three builds", `document.querySelectorAll('#builds li[data-number]').length === 3`)
 	numbers := eval[[]string](t, ctx, `[...document.querySelectorAll('#builds li[data-number]')].map(li => li.dataset.number)`)
 	if want := []string{"3", "2", "1"}; !slices.Equal(numbers, want) {
@@ -154,7 +154,7 @@ func webBuildPage(t *testing.T, h *coreHangar, ctx context.Context) {
 func webCancel(t *testing.T, h *coreHangar, ctx context.Context) {
 	do(t, ctx, chromedp.Navigate(h.URL+"/Codertocat/dag/2"))
 	waitFor(t, ctx, "the cancel button", `document.getElementById('cancel')`)
-	do(t, ctx, chromedp.Click(chromedp.CSS("#cancel")))
+	click(t, ctx, "#cancel")
 	waitFor(t, ctx, "the build killed on the page", `document.querySelector('#build-head .status').textContent === 'killed'`)
 	if b := h.build("Codertocat/dag", 2); b.Status != "killed" {
 		t.Errorf("build #2 after cancel: got %s, want killed", b.Status)
@@ -169,7 +169,7 @@ func webApproveDecline(t *testing.T, h *coreHangar, ctx context.Context, push fu
 	do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/Codertocat/blocked/%d", h.URL, first.Number)))
 	waitFor(t, ctx, "approve buttons", `document.getElementById('approve-1') && document.getElementById('approve-2')`)
 	waitFor(t, ctx, "why it waits", `(document.getElementById('why') || {}).textContent === 'Why it waits: blocked: waiting for approval'`)
-	do(t, ctx, chromedp.Click(chromedp.CSS("#approve-1")))
+	click(t, ctx, "#approve-1")
 	waitFor(t, ctx, "build stage pending after approval", `document.querySelector('#graph a.node[data-stage=build]').dataset.status === 'pending'`)
 	if b := h.build("Codertocat/blocked", first.Number); b.Stages[0].Status != "pending" || b.Stages[1].Status != "blocked" {
 		t.Errorf("after approving stage 1: got %s/%s, want pending/blocked", b.Stages[0].Status, b.Stages[1].Status)
@@ -179,7 +179,7 @@ func webApproveDecline(t *testing.T, h *coreHangar, ctx context.Context, push fu
 	}
 	do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/Codertocat/blocked/%d", h.URL, second.Number)))
 	waitFor(t, ctx, "decline button", `document.getElementById('decline-1')`)
-	do(t, ctx, chromedp.Click(chromedp.CSS("#decline-1")))
+	click(t, ctx, "#decline-1")
 	waitFor(t, ctx, "build declined on the page", `document.querySelector('#build-head .status').textContent === 'declined'`)
 	if b := h.build("Codertocat/blocked", second.Number); b.Status != "declined" {
 		t.Errorf("after declining: got %s, want declined", b.Status)
@@ -223,7 +223,7 @@ func webRestart(t *testing.T, h *coreHangar, ctx context.Context) {
 	before := len(h.builds("Codertocat/dag"))
 	do(t, ctx, chromedp.Navigate(h.URL+"/Codertocat/dag/2"))
 	waitFor(t, ctx, "the restart button", `document.getElementById('restart')`)
-	do(t, ctx, chromedp.Click(chromedp.CSS("#restart")))
+	click(t, ctx, "#restart")
 	want := fmt.Sprintf("/Codertocat/dag/%d", before+1)
 	waitFor(t, ctx, "the restarted build's page", fmt.Sprintf(`location.pathname === %q`, want))
 	b := h.build("Codertocat/dag", int64(before+1))
@@ -310,7 +310,7 @@ func webLogViewer(t *testing.T, h *coreHangar, ctx context.Context) {
 	waitFor(t, ctx, "the match in view and marked", `document.querySelector('#big-log #L77777.cur') && document.getElementById('big-log').scrollTop > 0`)
 	// A line link (#L99999 in the address) scrolls to it and marks it.
 	waitFor(t, ctx, "line 99999 targeted", `(() => { bigLog.goto(99999); const l = document.querySelector('#big-log #L99999'); return l && l.classList.contains('target'); })()`)
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#big-log a[data-line="99998"]`)))
+	click(t, ctx, `#big-log a[data-line="99998"]`)
 	waitFor(t, ctx, "the clicked line link", `location.hash === '#L99998' && document.querySelector('#big-log #L99998').classList.contains('target')`)
 	elapsed := eval[string](t, ctx, `document.querySelector('#big-log #L99998 .t').textContent`)
 	if elapsed != "1:39" {

@@ -85,6 +85,24 @@ func do(t testing.TB, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 	}
 }
 
+// click clicks the element sel selects. Live pages re-render what they
+// show, so the node found can be replaced before the mouse reaches it: the
+// click is then tried again on the new node (no mouse event was sent).
+func click(t testing.TB, ctx context.Context, sel string) {
+	t.Helper()
+	var err error
+	for range 10 {
+		if err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err == nil {
+			return
+		}
+		if msg := err.Error(); !strings.Contains(msg, "Could not find node") && !strings.Contains(msg, "detached") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("browser: clicking %s: %v", sel, err)
+}
+
 // eval evaluates a JavaScript expression (a promise is awaited) and
 // decodes its value.
 func eval[T any](t testing.TB, ctx context.Context, expr string) T {

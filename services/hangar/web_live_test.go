@@ -50,7 +50,7 @@ func TestWebRunnerPages(t *testing.T) {
 		if got := eval[string](t, ctx, `document.querySelector('#log-view .ln .t').textContent`); !strings.HasSuffix(got, "s") {
 			t.Errorf("elapsed time of line 1: got %q, want seconds", got)
 		}
-		do(t, ctx, chromedp.Click(chromedp.CSS(`#log-view .ln a[data-line="2"]`)))
+		click(t, ctx, `#log-view .ln a[data-line="2"]`)
 		waitFor(t, ctx, "the line link in the address", `location.hash === '#L2' && document.getElementById('L2').classList.contains('target')`)
 		waitFor(t, ctx, "the build finished", `document.querySelector('#build-head .status').textContent === 'success'`)
 	})

@@ -34,9 +34,9 @@ func TestWebLogin(t *testing.T) {
 
 	do(t, ctx, chromedp.Navigate(h.URL+"/"))
 	waitFor(t, ctx, "the sign-in box", `!document.getElementById('signin').hidden`)
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#signin a[href="/login"]`)))
+	click(t, ctx, `#signin a[href="/login"]`)
 	waitFor(t, ctx, "signed in", `location.pathname === '/' && document.getElementById('signin').hidden && document.getElementById('user').textContent.includes('octocat')`)
-	do(t, ctx, chromedp.Click(chromedp.CSS("#sync")))
+	click(t, ctx, "#sync")
 	waitFor(t, ctx, "the repositories of the signed-in user", `location.pathname === '/' && document.querySelector('#repos li[data-slug="Codertocat/dag"]') && document.getElementById('signin').hidden`)
 	if got := eval[string](t, ctx, `document.getElementById('user').textContent`); !strings.Contains(got, "octocat") {
 		t.Errorf("user box: got %q, want octocat", got)
@@ -64,7 +64,7 @@ func TestWebLogin(t *testing.T) {
 	}
 	do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/Codertocat/dag/%d", h.URL, n)))
 	waitFor(t, ctx, "the cancel button", `document.getElementById('cancel')`)
-	do(t, ctx, chromedp.Click(chromedp.CSS("#cancel")))
+	click(t, ctx, "#cancel")
 	waitFor(t, ctx, "the build killed", `document.querySelector('#build-head .status').textContent === 'killed'`)
 	if b := h.build("Codertocat/dag", n); b.Status != "killed" {
 		t.Errorf("build after the page's cancel: got %s, want killed", b.Status)
@@ -78,7 +78,7 @@ func TestWebLogin(t *testing.T) {
 	rctx := tab(t, startBrowser(t)) // its own profile, so its own session
 	do(t, rctx, chromedp.Navigate(h.URL+"/login"))
 	waitFor(t, rctx, "the reader signed in", `location.pathname === '/' && document.getElementById('user').textContent.includes('reader')`)
-	do(t, rctx, chromedp.Click(chromedp.CSS("#sync")))
+	click(t, rctx, "#sync")
 	waitFor(t, rctx, "the repository listed", `document.querySelector('#repos li[data-slug="Codertocat/dag"]')`)
 	do(t, rctx, chromedp.Navigate(fmt.Sprintf("%s/Codertocat/dag/%d", h.URL, other)))
 	waitFor(t, rctx, "the build shown", `document.querySelectorAll('#graph a.node').length === 3`)
