@@ -68,8 +68,8 @@ func (s *service) apiRoutes(api routeMux) {
 	repo("POST /api/repos/{owner}/{name}/builds/{number}/approve/{stage}", AdminAccess, s.approveStage)
 	repo("POST /api/repos/{owner}/{name}/builds/{number}/decline/{stage}", AdminAccess, s.declineStage)
 	repo("DELETE /api/repos/{owner}/{name}/builds/{number}/logs/{stage}/{step}", AdminAccess, s.purgeLog)
-	// Hangar's runner report, until the runner protocol replaces it:
-	// system admins (machine users) only.
+	// Hangar's stage report, an admin tool beside the runner protocol
+	// (which is how runners finish stages): system admins only.
 	api.Handle("PUT /api/repos/{owner}/{name}/builds/{number}/stages/{stage}", s.sysAdmin(s.reportStage))
 
 	// Secrets.

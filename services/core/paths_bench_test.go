@@ -86,7 +86,7 @@ func BenchmarkTriggerPaths(b *testing.B) {
 				convert:  &fakeConvert{convert: func(*converter.Request) (*drone.Config, error) { return nil, nil }},
 				validate: &fakeValidate{validate: func(*validator.Request) error { return nil }},
 				scms:     func(string) SCM { return f },
-				sched:    newSignalScheduler(),
+				sched:    discardScheduler{},
 				webhook:  noWebhook{},
 				statuses: &statusSender{scms: func(string) SCM { return f }, disabled: true},
 				now:      time.Now,
